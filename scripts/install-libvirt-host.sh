@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Prepare this machine as a real libvirt/QEMU host for vcpu-agent integration tests.
+#
+# CI containers have no init system, so instead of systemctl we start virtlogd and
+# libvirtd as plain daemons. Safe to run repeatedly: packages, config and daemons are
+# only touched when missing. Must run as root. Undo with scripts/stop-libvirt-host.sh.
+#
+# Env: LIBVIRT_WAIT_SECONDS (default 30) bounds the wait for libvirtd to answer.
+set -euo pipefail
+
+readonly PACKAGES=(libvirt0 libvirt-daemon-system libvirt-clients
+                   libvirt-daemon-driver-qemu qemu-system-x86 busybox-static cpio)
+readonly QEMU_CONF=/etc/libvirt/qemu.conf
+readonly URI=qemu:///system
+readonly WAIT_SECONDS=${LIBVIRT_WAIT_SECONDS:-30}
+
+log() { echo "[install-libvirt-host] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "must run as root"
+
+install_packages() {
+    local missing=() p
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    if ((${#missing[@]} == 0)); then
+        log "packages already installed"
+        return
+    fi
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # A fresh container has empty package lists; only refresh then (or if the
+    # install fails on stale lists) to keep repeated runs fast and offline-friendly.
+    if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then
+        apt-get update -q
+    fi
+    if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+}
+
+# Without this libvirt runs QEMU as libvirt-qemu and tries to relabel/chown files
+# and set up a private /dev; in a container that costs ~56 s per guest start.
+configure_qemu_user() {
+    local key changed=0
+    for key in user group; do
+        if ! grep -qE "^${key} = \"root\"$" "$QEMU_CONF"; then
+            sed -i -E "/^${key}[[:space:]]*=/d" "$QEMU_CONF"
+            echo "${key} = \"root\"" >>"$QEMU_CONF"
+            changed=1
+        fi
+    done
+    if ((changed)); then
+        log "set user/group = root in $QEMU_CONF"
+        # A running libvirtd only reads qemu.conf at startup.
+        if pidof libvirtd >/dev/null; then
+            log "WARNING: libvirtd already running; restart it (stop-libvirt-host.sh) to apply"
+        fi
+    fi
+}
+
+start_daemons() {
+    mkdir -p /run/libvirt /var/log/libvirt/qemu
+    if pidof virtlogd >/dev/null; then
+        log "virtlogd already running"
+    else
+        log "starting virtlogd"
+        virtlogd -d
+    fi
+    if pidof libvirtd >/dev/null; then
+        log "libvirtd already running"
+    else
+        log "starting libvirtd"
+        libvirtd -d
+    fi
+}
+
+wait_for_libvirtd() {
+    local deadline=$((SECONDS + WAIT_SECONDS)) err
+    until err=$(virsh -c "$URI" list 2>&1 >/dev/null); do
+        if ((SECONDS >= deadline)); then
+            die "libvirtd did not answer 'virsh -c $URI list' within ${WAIT_SECONDS}s: $err"
+        fi
+        pidof libvirtd >/dev/null || die "libvirtd is not running (exited?): $err"
+        sleep 0.5
+    done
+    log "libvirtd is answering on $URI ($(virsh -c "$URI" version --daemon 2>/dev/null \
+        | sed -n 's/^Running against daemon: *//p' | head -1))"
+}
+
+install_packages
+configure_qemu_user
+start_daemons
+wait_for_libvirtd

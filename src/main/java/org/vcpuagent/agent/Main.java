@@ -1,0 +1,47 @@
+package org.vcpuagent.agent;
+
+import org.vcpuagent.libvirt.LibvirtException;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code java -jar vcpu-agent.jar [options]}: runs the agent until SIGTERM or Ctrl-C. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(AgentConfig.usage());
+            return;
+        }
+        AgentConfig config;
+        try {
+            config = AgentConfig.fromArgs(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        VcpuAgent agent;
+        try {
+            agent = VcpuAgent.start(config, ManagementFactory.getPlatformMBeanServer());
+        } catch (IllegalArgumentException | LibvirtException | java.io.IOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "vcpu-agent-shutdown"));
+        System.out.println("vcpu-agent connected to " + agent.connection().resolvedUri() + " (libvirt "
+                + agent.connection().libvirtVersion() + "), domains: " + String.join(", ", agent.domainNames()));
+        System.out.println("JMX: " + agent.jmxAddress() + (agent.isJmxAuthenticated()
+                ? " (password and access files in force)" : " (no authentication: loopback only)"));
+        System.out.println("Connect with: jconsole " + agent.jmxAddress());
+        stopped.await();
+    }
+}

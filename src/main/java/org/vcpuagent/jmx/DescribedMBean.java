@@ -1,0 +1,124 @@
+package org.vcpuagent.jmx;
+
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanException;
+import javax.management.ReflectionException;
+import javax.management.MBeanInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
+import javax.management.NotificationEmitter;
+import javax.management.StandardEmitterMBean;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An MXBean whose {@link MBeanInfo} carries the {@link Description}s written on its interface, so
+ * that JConsole shows real parameter names and texts instead of {@code p0} and the attribute name.
+ */
+public final class DescribedMBean<T> extends StandardEmitterMBean {
+
+    private final Class<T> mbeanInterface;
+    /** JMX name and arity of each {@link OperationName}d operation, to its Java name. */
+    private final Map<String, String> javaNames = new HashMap<>();
+    private volatile MBeanInfo shownInfo;
+
+    public DescribedMBean(T implementation, Class<T> mbeanInterface, NotificationEmitter emitter) {
+        super(implementation, mbeanInterface, true, emitter);
+        this.mbeanInterface = mbeanInterface;
+        for (Method m : mbeanInterface.getMethods()) {
+            OperationName renamed = m.getAnnotation(OperationName.class);
+            if (renamed != null) {
+                javaNames.put(renamed.value() + "/" + m.getParameterCount(), m.getName());
+            }
+        }
+    }
+
+    @Override
+    public MBeanInfo getMBeanInfo() {
+        MBeanInfo info = shownInfo;
+        if (info == null) {
+            MBeanInfo base = super.getMBeanInfo();
+            MBeanOperationInfo[] ops = Arrays.stream(base.getOperations()).map(this::shownName)
+                    .toArray(MBeanOperationInfo[]::new);
+            info = new MBeanInfo(base.getClassName(), base.getDescription(), base.getAttributes(),
+                    base.getConstructors(), ops, base.getNotifications(), base.getDescriptor());
+            shownInfo = info;
+        }
+        return info;
+    }
+
+    private MBeanOperationInfo shownName(MBeanOperationInfo op) {
+        OperationName renamed = operation(op).getAnnotation(OperationName.class);
+        if (renamed == null) {
+            return op;
+        }
+        return new MBeanOperationInfo(renamed.value(), op.getDescription(), op.getSignature(), op.getReturnType(),
+                op.getImpact(), op.getDescriptor());
+    }
+
+    @Override
+    public Object invoke(String actionName, Object[] params, String[] signature)
+            throws MBeanException, ReflectionException {
+        int arity = params == null ? 0 : params.length;
+        return super.invoke(javaNames.getOrDefault(actionName + "/" + arity, actionName), params, signature);
+    }
+
+    @Override
+    protected String getDescription(MBeanInfo info) {
+        Description d = mbeanInterface.getAnnotation(Description.class);
+        return d != null ? d.value() : super.getDescription(info);
+    }
+
+    @Override
+    protected String getDescription(MBeanAttributeInfo info) {
+        String n = info.getName();
+        return Arrays.stream(mbeanInterface.getMethods())
+                .filter(m -> m.getParameterCount() == 0)
+                .filter(m -> m.getName().equals("get" + n) || m.getName().equals("is" + n))
+                .map(m -> m.getAnnotation(Description.class))
+                .filter(d -> d != null)
+                .map(Description::value)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("attribute " + n + " of "
+                        + mbeanInterface.getSimpleName() + " has no @Description"));
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo info) {
+        return operation(info).getAnnotation(Description.class).value();
+    }
+
+    @Override
+    protected String getParameterName(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+        return parameter(op, sequence).map(Description::name).filter(s -> !s.isEmpty())
+                .orElseGet(() -> super.getParameterName(op, param, sequence));
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+        return parameter(op, sequence).map(Description::value)
+                .orElseGet(() -> super.getDescription(op, param, sequence));
+    }
+
+    private Optional<Description> parameter(MBeanOperationInfo op, int sequence) {
+        Parameter p = operation(op).getParameters()[sequence];
+        return Optional.ofNullable(p.getAnnotation(Description.class));
+    }
+
+    /** Operations are told apart by name and parameter count; the interfaces keep that unique. */
+    private Method operation(MBeanOperationInfo info) {
+        int arity = info.getSignature().length;
+        return Arrays.stream(mbeanInterface.getMethods())
+                .filter(m -> m.getParameterCount() == arity)
+                .filter(m -> m.getName().equals(info.getName()) || (m.isAnnotationPresent(OperationName.class)
+                        && m.getAnnotation(OperationName.class).value().equals(info.getName())))
+                .filter(m -> m.isAnnotationPresent(Description.class))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("operation " + info.getName() + " of "
+                        + mbeanInterface.getSimpleName() + " has no @Description"));
+    }
+}

@@ -1,0 +1,283 @@
+package org.vcpuagent.jmx;
+
+import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.HandleClosedException;
+import org.vcpuagent.libvirt.LibvirtException;
+import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.model.HostInfo;
+
+import javax.management.AttributeChangeNotification;
+import javax.management.MalformedObjectNameException;
+import javax.management.Notification;
+import javax.management.NotificationBroadcasterSupport;
+import javax.management.ObjectName;
+import javax.management.openmbean.TabularData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The {@link DomainVcpuMXBean} of one domain: checks input, asks libvirt, and announces changes.
+ * Input is checked in full before libvirt is asked anything that changes the domain, so a refused
+ * call changes nothing.
+ */
+public final class DomainVcpuBean implements DomainVcpuMXBean {
+
+    public static final String DOMAIN = "libvirt.vcpu";
+
+    private final Domain domain;
+    private final Supplier<HostInfo> host;
+    private final ObjectName objectName;
+    private final Runnable onDomainGone;
+    private final NotificationBroadcasterSupport emitter =
+            new NotificationBroadcasterSupport(Notifications.domainNotificationInfo());
+    private final AtomicLong sequence = new AtomicLong();
+
+    /** The live maximum cannot change while the domain runs, so one read is enough. */
+    private volatile int maxVcpus = -1;
+
+    // What the last look saw; notifications report differences from it. Guarded by this.
+    private Integer lastCount;
+    private List<CpuMap> lastPins;
+
+    /**
+     * @param onDomainGone called when libvirt says the domain is gone, so the registry can drop
+     *                     the bean without waiting for the next periodic refresh
+     */
+    public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone) {
+        this.domain = domain;
+        this.host = host;
+        this.onDomainGone = onDomainGone;
+        this.objectName = objectName(domain.name());
+    }
+
+    /** {@code libvirt.vcpu:type=Domain,name=<name>}, quoted when the name needs it. */
+    public static ObjectName objectName(String domainName) {
+        try {
+            return new ObjectName(DOMAIN + ":type=Domain,name=" + nameValue(domainName));
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException("domain name '" + domainName + "' cannot form an ObjectName", e);
+        }
+    }
+
+    private static String nameValue(String name) {
+        boolean plain = !name.isEmpty() && name.chars().allMatch(c -> c < 128
+                && (Character.isLetterOrDigit(c) || "-_.+@#%^~/".indexOf(c) >= 0));
+        return plain ? name : ObjectName.quote(name);
+    }
+
+    public ObjectName objectName() {
+        return objectName;
+    }
+
+    public Domain domain() {
+        return domain;
+    }
+
+    NotificationBroadcasterSupport emitter() {
+        return emitter;
+    }
+
+    /** This bean wrapped with its descriptions and notifications, ready to register. */
+    public DescribedMBean<DomainVcpuMXBean> asMBean() {
+        return new DescribedMBean<>(this, DomainVcpuMXBean.class, emitter);
+    }
+
+    // --- attributes ---
+
+    @Override
+    public String getName() {
+        return domain.name();
+    }
+
+    @Override
+    public String getUuid() {
+        return domain.uuid();
+    }
+
+    @Override
+    public String getState() {
+        return ask(domain::state);
+    }
+
+    @Override
+    public int getMaxVcpus() {
+        return ask(this::maxVcpus);
+    }
+
+    private int maxVcpus() {
+        int max = maxVcpus;
+        if (max < 0) {
+            max = domain.maxVcpus();
+            maxVcpus = max;
+        }
+        return max;
+    }
+
+    @Override
+    public int getVcpuCount() {
+        return ask(domain::vcpuCount);
+    }
+
+    @Override
+    public void setVcpuCount(int count) {
+        changeVcpuCount(count);
+    }
+
+    @Override
+    public TabularData getVcpus() {
+        HostInfo h = host.get();
+        int max = getMaxVcpus();
+        return VcpuTable.of(ask(() -> domain.vcpus(max, h.mapLength())), h.mapLength());
+    }
+
+    @Override
+    public Map<Integer, String> getPinInfo() {
+        List<CpuMap> pins = ask(this::readPins);
+        Map<Integer, String> out = new TreeMap<>();
+        for (int i = 0; i < pins.size(); i++) {
+            out.put(i, pins.get(i).toCpuList());
+        }
+        return out;
+    }
+
+    // --- operations ---
+
+    @Override
+    public void changeVcpuCount(int count) {
+        int max = getMaxVcpus();
+        if (count < 1 || count > max) {
+            throw new IllegalArgumentException("vCPU count " + count + " is not allowed for domain '" + getName()
+                    + "': give a number from 1 to " + max + " (MaxVcpus)");
+        }
+        ask(() -> {
+            domain.setVcpus(count, false);
+            return null;
+        });
+        observeCount(ask(domain::vcpuCount));
+    }
+
+    @Override
+    public void pinVcpu(int vcpu, String cpulist) {
+        HostInfo h = host.get();
+        checkVcpu(vcpu);
+        CpuMap map;
+        try {
+            map = CpuMap.parse(cpulist, h.presentCpus());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot pin vCPU " + vcpu + " of domain '" + getName() + "': "
+                    + e.getMessage());
+        }
+        pin(vcpu, map, h);
+    }
+
+    @Override
+    public void pinVcpuMap(int vcpu, byte[] cpumap) {
+        HostInfo h = host.get();
+        String allowed = "byte 0 holds CPUs 0-7 with the lowest CPU in the least significant bit, and this host "
+                + "has CPUs 0-" + (h.presentCpus() - 1);
+        if (cpumap == null || cpumap.length == 0) {
+            throw new IllegalArgumentException("cpumap is empty: give at least one byte with one bit set; " + allowed);
+        }
+        CpuMap map = CpuMap.fromBytes(cpumap);
+        if (map.isEmpty()) {
+            throw new IllegalArgumentException("cpumap of " + cpumap.length + " byte(s) has no bit set, so it selects"
+                    + " no CPU; " + allowed);
+        }
+        if (map.highest() >= h.presentCpus()) {
+            throw new IllegalArgumentException("cpumap selects CPU " + map.highest() + ", beyond the host; " + allowed);
+        }
+        checkVcpu(vcpu);
+        pin(vcpu, map, h);
+    }
+
+    @Override
+    public void refresh() {
+        ask(() -> {
+            lookForChanges();
+            return null;
+        });
+    }
+
+    /**
+     * Reads the count and pinning and notifies what changed since the last look. Used by the
+     * periodic refresh, so libvirt's exception is passed on for the registry to judge.
+     */
+    public void lookForChanges() {
+        observeCount(domain.vcpuCount());
+        observePins(readPins());
+    }
+
+    // --- internals ---
+
+    private void checkVcpu(int vcpu) {
+        int max = getMaxVcpus();
+        if (vcpu < 0 || vcpu >= max) {
+            throw new IllegalArgumentException("vCPU " + vcpu + " does not exist in domain '" + getName()
+                    + "': give a vCPU number from 0 to " + (max - 1));
+        }
+        int count = getVcpuCount();
+        if (vcpu >= count) {
+            throw new IllegalArgumentException("vCPU " + vcpu + " of domain '" + getName() + "' is offline: "
+                    + "only vCPUs 0 to " + (count - 1) + " run (VcpuCount " + count + "); raise VcpuCount first");
+        }
+    }
+
+    private void pin(int vcpu, CpuMap map, HostInfo h) {
+        ask(() -> {
+            domain.pinVcpu(vcpu, map.toBytes(h.mapLength()));
+            return null;
+        });
+        observePins(ask(this::readPins));
+    }
+
+    private List<CpuMap> readPins() {
+        return domain.vcpuPinInfo(maxVcpus(), host.get().mapLength());
+    }
+
+    private synchronized void observeCount(int count) {
+        Integer previous = lastCount;
+        lastCount = count;
+        if (previous != null && previous != count) {
+            AttributeChangeNotification n = new AttributeChangeNotification(objectName, sequence.incrementAndGet(),
+                    System.currentTimeMillis(), "VcpuCount of domain '" + getName() + "' changed from " + previous
+                    + " to " + count, "VcpuCount", "int", previous, count);
+            emitter.sendNotification(n);
+        }
+    }
+
+    private synchronized void observePins(List<CpuMap> pins) {
+        List<CpuMap> previous = lastPins;
+        lastPins = new ArrayList<>(pins);
+        if (previous == null) {
+            return;
+        }
+        for (int vcpu = 0; vcpu < Math.min(previous.size(), pins.size()); vcpu++) {
+            if (!previous.get(vcpu).equals(pins.get(vcpu))) {
+                String before = previous.get(vcpu).toCpuList();
+                String now = pins.get(vcpu).toCpuList();
+                Notification n = new Notification(Notifications.PIN_CHANGED, objectName, sequence.incrementAndGet(),
+                        System.currentTimeMillis(), "vCPU " + vcpu + " of domain '" + getName() + "' pinned to "
+                        + now + " (was " + before + ")");
+                n.setUserData(Notifications.pinChange(vcpu, before, now));
+                emitter.sendNotification(n);
+            }
+        }
+    }
+
+    private <T> T ask(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (LibvirtException e) {
+            if (e.isDomainGone()) {
+                onDomainGone.run();
+            }
+            throw ClientErrors.of(e, domain.name());
+        } catch (HandleClosedException e) {
+            throw ClientErrors.of(e, domain.name());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.vcpuagent.jmx;
+
+import javax.management.openmbean.TabularData;
+import java.util.Map;
+
+/**
+ * The virtual CPUs of one running or paused libvirt domain, registered as
+ * {@code libvirt.vcpu:type=Domain,name=<domain name>}. Every attribute is read from libvirt when
+ * it is asked for.
+ */
+@Description("Virtual CPUs of one running or paused libvirt domain. Attributes are read from libvirt "
+        + "when asked for; operations act on the running domain (libvirt's LIVE flag).")
+public interface DomainVcpuMXBean {
+
+    @Description("The domain's name, as virsh list shows it.")
+    String getName();
+
+    @Description("The domain's UUID.")
+    String getUuid();
+
+    @Description("The domain's state as libvirt reports it now: running, paused, blocked, shutdown, "
+            + "shutoff, crashed, pmsuspended or nostate.")
+    String getState();
+
+    @Description("The most vCPUs the running domain can have (virsh vcpucount: maximum live).")
+    int getMaxVcpus();
+
+    @Description("How many vCPUs the running domain has now (virsh vcpucount: current live). "
+            + "Writing it is setVcpus: the change is applied live, between 1 and MaxVcpus.")
+    int getVcpuCount();
+
+    void setVcpuCount(int count);
+
+    @Description("One row per vCPU, as virDomainGetVcpus reports it now (virsh vcpuinfo). Columns: "
+            + "number; state (offline, running or blocked); cpuTime (CPU time used, nanoseconds); "
+            + "cpu (the host CPU it last ran on, -1 if offline); affinity (host CPUs it may run on, "
+            + "cpulist text); cpumap (the same as bytes: byte 0 holds CPUs 0-7, lowest CPU in the "
+            + "least significant bit).")
+    TabularData getVcpus();
+
+    @Description("The pinning configured for each vCPU of the running domain, as cpulist text, "
+            + "keyed by vCPU number (virsh vcpupin with no arguments).")
+    Map<Integer, String> getPinInfo();
+
+    @Description("Changes the number of vCPUs of the running domain (virsh setvcpus --live).")
+    @OperationName("setVcpus")
+    void changeVcpuCount(
+            @Description(name = "count", value = "The new number of vCPUs, from 1 to MaxVcpus.") int count);
+
+    @Description("Pins one vCPU of the running domain to a set of host CPUs (virsh vcpupin --live).")
+    void pinVcpu(
+            @Description(name = "vcpu", value = "The vCPU number, from 0 to VcpuCount - 1.") int vcpu,
+            @Description(name = "cpulist", value = "Host CPUs as cpulist text: 0-3,8 ; ^N excludes "
+                    + "CPU N ; r means every host CPU.") String cpulist);
+
+    @Description("Pins one vCPU of the running domain with a raw cpumap, as virDomainPinVcpu takes it.")
+    void pinVcpuMap(
+            @Description(name = "vcpu", value = "The vCPU number, from 0 to VcpuCount - 1.") int vcpu,
+            @Description(name = "cpumap", value = "Bytes of CPU bits: byte 0 holds CPUs 0-7, lowest CPU "
+                    + "in the least significant bit; the array length is libvirt's maplen.") byte[] cpumap);
+
+    @Description("Reads the vCPU count and pinning from libvirt now and sends a notification for "
+            + "every change since the last look.")
+    void refresh();
+}

@@ -1,0 +1,157 @@
+package org.vcpuagent.jmx;
+
+import org.vcpuagent.model.HostInfo;
+
+import javax.management.MalformedObjectNameException;
+import javax.management.NotificationBroadcasterSupport;
+import javax.management.ObjectName;
+import java.time.Instant;
+
+/**
+ * The {@link HostMXBean}: what the agent last learned about its libvirt connection. The agent's
+ * refresh writes it; JMX reads it without touching libvirt, so it answers even when libvirt does not.
+ */
+public final class HostBean implements HostMXBean {
+
+    public static final ObjectName OBJECT_NAME;
+
+    static {
+        try {
+            OBJECT_NAME = new ObjectName(DomainVcpuBean.DOMAIN + ":type=Host");
+        } catch (MalformedObjectNameException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String configuredUri;
+    private final Runnable refresh;
+
+    private volatile String uri;
+    private volatile String libvirtVersion = "";
+    private volatile boolean connected;
+    private volatile HostInfo host;
+    private volatile int domainCount;
+    private volatile Instant lastRefresh;
+    private volatile String lastError = "";
+
+    public HostBean(String configuredUri, Runnable refresh) {
+        this.configuredUri = configuredUri;
+        this.uri = configuredUri;
+        this.refresh = refresh;
+    }
+
+    public DescribedMBean<HostMXBean> asMBean() {
+        return new DescribedMBean<>(this, HostMXBean.class, new NotificationBroadcasterSupport());
+    }
+
+    public void connected(String resolvedUri, String version) {
+        this.uri = resolvedUri;
+        this.libvirtVersion = version;
+        this.connected = true;
+    }
+
+    public void disconnected(String reason) {
+        this.connected = false;
+        this.lastError = Instant.now() + " " + reason;
+    }
+
+    public void refreshed(HostInfo hostInfo, int domains) {
+        this.host = hostInfo;
+        this.domainCount = domains;
+        this.lastRefresh = Instant.now();
+        this.lastError = "";
+    }
+
+    public void failed(String error) {
+        this.lastError = Instant.now() + " " + error;
+    }
+
+    public String configuredUri() {
+        return configuredUri;
+    }
+
+    @Override
+    public String getUri() {
+        return uri;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return connected;
+    }
+
+    @Override
+    public String getLibvirtVersion() {
+        return libvirtVersion;
+    }
+
+    private HostInfo host() {
+        HostInfo h = host;
+        if (h == null) {
+            throw new IllegalStateException("the host has not been read from libvirt yet: " + lastError);
+        }
+        return h;
+    }
+
+    @Override
+    public int getCpus() {
+        return host().cpus();
+    }
+
+    @Override
+    public int getPresentCpus() {
+        return host().presentCpus();
+    }
+
+    @Override
+    public int getSockets() {
+        return host().sockets();
+    }
+
+    @Override
+    public int getCoresPerSocket() {
+        return host().coresPerSocket();
+    }
+
+    @Override
+    public int getThreadsPerCore() {
+        return host().threadsPerCore();
+    }
+
+    @Override
+    public int getNumaNodes() {
+        return host().numaNodes();
+    }
+
+    @Override
+    public String getOnlineCpus() {
+        return host().onlineCpus().toCpuList();
+    }
+
+    @Override
+    public int getDomainCount() {
+        return domainCount;
+    }
+
+    @Override
+    public String getLastRefresh() {
+        Instant t = lastRefresh;
+        return t == null ? "" : t.toString();
+    }
+
+    @Override
+    public long getLastRefreshAgeMillis() {
+        Instant t = lastRefresh;
+        return t == null ? -1 : Math.max(0, System.currentTimeMillis() - t.toEpochMilli());
+    }
+
+    @Override
+    public String getLastError() {
+        return lastError;
+    }
+
+    @Override
+    public void refresh() {
+        refresh.run();
+    }
+}

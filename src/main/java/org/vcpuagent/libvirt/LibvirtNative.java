@@ -1,0 +1,117 @@
+package org.vcpuagent.libvirt;
+
+import com.sun.jna.Callback;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.NativeLongByReference;
+import com.sun.jna.ptr.PointerByReference;
+
+/**
+ * The raw JNA mapping of the parts of {@code libvirt.so.0} the agent uses.
+ *
+ * <p>Only {@link Connection} and {@link Domain} call this; everything above them sees Java types
+ * and {@link LibvirtException}. Functions that hand over memory the caller must free return
+ * {@link Pointer}, never {@code String}, so that the memory can be freed after it is copied.
+ */
+interface LibvirtNative extends Library {
+
+    LibvirtNative INSTANCE = Native.load("virt", LibvirtNative.class);
+
+    // --- errors (virterror.h) ---
+
+    /** {@code void (*virErrorFunc)(void *userData, virErrorPtr error)}. */
+    interface ErrorFunc extends Callback {
+        void invoke(Pointer userData, Pointer error);
+    }
+
+    void virSetErrorFunc(Pointer userData, ErrorFunc handler);
+
+    /** Thread-local last error; owned by libvirt, never freed by us. */
+    VirError virGetLastError();
+
+    void virResetLastError();
+
+    // --- library and connections (libvirt-host.h) ---
+
+    int virGetVersion(NativeLongByReference libVer, String type, NativeLongByReference typeVer);
+
+    Pointer virConnectOpen(String name);
+
+    Pointer virConnectOpenReadOnly(String name);
+
+    int virConnectClose(Pointer conn);
+
+    /** Returns a string the caller frees. */
+    Pointer virConnectGetURI(Pointer conn);
+
+    int virConnectGetLibVersion(Pointer conn, NativeLongByReference libVer);
+
+    int virConnectIsAlive(Pointer conn);
+
+    int virNodeGetInfo(Pointer conn, VirNodeInfo info);
+
+    /** Fills {@code cpumap} with memory the caller frees. */
+    int virNodeGetCPUMap(Pointer conn, PointerByReference cpumap, IntByReference online, int flags);
+
+    // --- domains (libvirt-domain.h) ---
+
+    /** Fills {@code domains} with an array the caller frees, of domains the caller frees. */
+    int virConnectListAllDomains(Pointer conn, PointerByReference domains, int flags);
+
+    Pointer virDomainLookupByUUIDString(Pointer conn, String uuid);
+
+    Pointer virDomainLookupByName(Pointer conn, String name);
+
+    Pointer virDomainCreateXML(Pointer conn, String xml, int flags);
+
+    int virDomainDestroy(Pointer domain);
+
+    int virDomainFree(Pointer domain);
+
+    /** Owned by the domain object; valid until it is freed. */
+    String virDomainGetName(Pointer domain);
+
+    int virDomainGetUUIDString(Pointer domain, byte[] buf);
+
+    int virDomainGetID(Pointer domain);
+
+    int virDomainGetState(Pointer domain, IntByReference state, IntByReference reason, int flags);
+
+    int virDomainGetInfo(Pointer domain, VirDomainInfo info);
+
+    int virDomainGetMaxVcpus(Pointer domain);
+
+    int virDomainGetVcpusFlags(Pointer domain, int flags);
+
+    int virDomainSetVcpusFlags(Pointer domain, int nvcpus, int flags);
+
+    int virDomainGetVcpus(Pointer domain, VirVcpuInfo info, int maxinfo, byte[] cpumaps, int maplen);
+
+    int virDomainPinVcpuFlags(Pointer domain, int vcpu, byte[] cpumap, int maplen, int flags);
+
+    int virDomainGetVcpuPinInfo(Pointer domain, int ncpumaps, byte[] cpumaps, int maplen, int flags);
+
+    int virDomainGetEmulatorPinInfo(Pointer domain, byte[] cpumap, int maplen, int flags);
+
+    int virDomainPinEmulator(Pointer domain, byte[] cpumap, int maplen, int flags);
+
+    // --- libc ---
+
+    /** The libvirt documentation asks for plain free() on memory it hands over. */
+    static void free(Pointer p) {
+        if (p != null) {
+            Native.free(Pointer.nativeValue(p));
+        }
+    }
+
+    /** {@code VIR_DOMAIN_AFFECT_*} and {@code VIR_DOMAIN_VCPU_*} flags. */
+    int AFFECT_CURRENT = 0;
+    int AFFECT_LIVE = 1;
+    int AFFECT_CONFIG = 2;
+    int VCPU_MAXIMUM = 4;
+
+    /** {@code VIR_CONNECT_LIST_DOMAINS_ACTIVE}: running and paused domains. */
+    int LIST_DOMAINS_ACTIVE = 1;
+}
