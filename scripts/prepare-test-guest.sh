@@ -85,7 +85,9 @@ while :; do
     for f in "$cpu_dir"/cpu[0-9]*/online; do
         [ -e "$f" ] || continue
         state=$(cat "$f" 2>/dev/null) || continue
-        [ "$state" = 0 ] && echo 1 >"$f" 2>/dev/null
+        # The group catches the redirect error too: an unplugged CPU's sysfs
+        # directory can vanish between the read and the write.
+        [ "$state" = 0 ] && { echo 1 >"$f"; } 2>/dev/null
     done
     cur=$(cat "$cpu_dir/online")
     if [ "$cur" != "$prev" ]; then

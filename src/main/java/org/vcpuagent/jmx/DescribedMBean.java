@@ -1,6 +1,14 @@
 package org.vcpuagent.jmx;
 
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.AttributeNotFoundException;
+import javax.management.ImmutableDescriptor;
+import javax.management.JMException;
 import javax.management.MBeanAttributeInfo;
+import javax.management.RuntimeMBeanException;
+import javax.management.openmbean.OpenType;
+import java.lang.reflect.InvocationTargetException;
 import javax.management.MBeanException;
 import javax.management.ReflectionException;
 import javax.management.MBeanInfo;
@@ -26,9 +34,23 @@ public final class DescribedMBean<T> extends StandardEmitterMBean {
     private final Map<String, String> javaNames = new HashMap<>();
     private volatile MBeanInfo shownInfo;
 
+    /** Attributes whose getters already return open data, served as they are; see {@link #getAttribute}. */
+    private final Map<String, OpenType<?>> openDataAttributes;
+
     public DescribedMBean(T implementation, Class<T> mbeanInterface, NotificationEmitter emitter) {
+        this(implementation, mbeanInterface, emitter, Map.of());
+    }
+
+    /**
+     * @param openDataAttributes attributes whose getters return {@code TabularData} or
+     *        {@code CompositeData} of the given type. MXBean introspection would map such a getter as
+     *        a Java bean (a CompositeData of size, empty, ...), so these are served directly.
+     */
+    public DescribedMBean(T implementation, Class<T> mbeanInterface, NotificationEmitter emitter,
+                          Map<String, OpenType<?>> openDataAttributes) {
         super(implementation, mbeanInterface, true, emitter);
         this.mbeanInterface = mbeanInterface;
+        this.openDataAttributes = Map.copyOf(openDataAttributes);
         for (Method m : mbeanInterface.getMethods()) {
             OperationName renamed = m.getAnnotation(OperationName.class);
             if (renamed != null) {
@@ -44,11 +66,55 @@ public final class DescribedMBean<T> extends StandardEmitterMBean {
             MBeanInfo base = super.getMBeanInfo();
             MBeanOperationInfo[] ops = Arrays.stream(base.getOperations()).map(this::shownName)
                     .toArray(MBeanOperationInfo[]::new);
-            info = new MBeanInfo(base.getClassName(), base.getDescription(), base.getAttributes(),
+            MBeanAttributeInfo[] attrs = Arrays.stream(base.getAttributes()).map(this::openDataInfo)
+                    .toArray(MBeanAttributeInfo[]::new);
+            info = new MBeanInfo(base.getClassName(), base.getDescription(), attrs,
                     base.getConstructors(), ops, base.getNotifications(), base.getDescriptor());
             shownInfo = info;
         }
         return info;
+    }
+
+    private MBeanAttributeInfo openDataInfo(MBeanAttributeInfo a) {
+        OpenType<?> type = openDataAttributes.get(a.getName());
+        if (type == null) {
+            return a;
+        }
+        return new MBeanAttributeInfo(a.getName(), type.getClassName(), a.getDescription(), true, false, false,
+                new ImmutableDescriptor(new String[] {"openType", "originalType"},
+                        new Object[] {type, type.getClassName()}));
+    }
+
+    @Override
+    public Object getAttribute(String attribute)
+            throws AttributeNotFoundException, MBeanException, ReflectionException {
+        if (!openDataAttributes.containsKey(attribute)) {
+            return super.getAttribute(attribute);
+        }
+        try {
+            return mbeanInterface.getMethod("get" + attribute).invoke(getImplementation());
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw new RuntimeMBeanException(re, re.getMessage());
+            }
+            throw new MBeanException((Exception) cause, String.valueOf(cause));
+        } catch (ReflectiveOperationException e) {
+            throw new ReflectionException(e);
+        }
+    }
+
+    @Override
+    public AttributeList getAttributes(String[] attributes) {
+        AttributeList out = new AttributeList();
+        for (String name : attributes) {
+            try {
+                out.add(new Attribute(name, getAttribute(name)));
+            } catch (JMException | RuntimeException e) {
+                // As the JMX specification asks: an attribute that cannot be read is left out.
+            }
+        }
+        return out;
     }
 
     private MBeanOperationInfo shownName(MBeanOperationInfo op) {

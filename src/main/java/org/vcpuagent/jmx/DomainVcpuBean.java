@@ -83,7 +83,7 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     /** This bean wrapped with its descriptions and notifications, ready to register. */
     public DescribedMBean<DomainVcpuMXBean> asMBean() {
-        return new DescribedMBean<>(this, DomainVcpuMXBean.class, emitter);
+        return new DescribedMBean<>(this, DomainVcpuMXBean.class, emitter, Map.of("Vcpus", VcpuTable.TABLE_TYPE));
     }
 
     // --- attributes ---

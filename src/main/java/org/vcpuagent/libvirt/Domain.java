@@ -124,8 +124,25 @@ public final class Domain implements AutoCloseable {
 
     /** The request's PinVcpu on the running domain; {@code cpumap.length} is libvirt's {@code maplen}. */
     public void pinVcpu(int vcpu, byte[] cpumap) {
-        use(d -> Errors.check(LIB.virDomainPinVcpuFlags(d, vcpu, cpumap, cpumap.length, LibvirtNative.AFFECT_LIVE),
-                "virDomainPinVcpuFlags(" + name + ", vcpu " + vcpu + ")"));
+        String op = "virDomainPinVcpuFlags(" + name + ", vcpu " + vcpu + ")";
+        liveOrCurrent(flags -> use(d -> Errors.check(LIB.virDomainPinVcpuFlags(d, vcpu, cpumap, cpumap.length, flags), op)));
+    }
+
+    /**
+     * Runs a change with the LIVE flag, so that a domain that stopped meanwhile is refused rather than
+     * having its persistent config changed. Drivers that know no flags (libvirt's test driver for
+     * pinning) get CURRENT, which on a running domain means the same.
+     */
+    private void liveOrCurrent(java.util.function.IntConsumer call) {
+        try {
+            call.accept(LibvirtNative.AFFECT_LIVE);
+        } catch (LibvirtException e) {
+            if (e.getCode() != LibvirtException.ERR_INVALID_ARG || e.getLibvirtMessage() == null
+                    || !e.getLibvirtMessage().startsWith("unsupported flags")) {
+                throw e;
+            }
+            call.accept(LibvirtNative.AFFECT_CURRENT);
+        }
     }
 
     /** The configured pinning of the running domain, one map per vCPU up to its maximum. */
@@ -153,8 +170,8 @@ public final class Domain implements AutoCloseable {
     }
 
     public void pinEmulator(byte[] cpumap) {
-        use(d -> Errors.check(LIB.virDomainPinEmulator(d, cpumap, cpumap.length, LibvirtNative.AFFECT_LIVE),
-                "virDomainPinEmulator(" + name + ")"));
+        String op = "virDomainPinEmulator(" + name + ")";
+        liveOrCurrent(flags -> use(d -> Errors.check(LIB.virDomainPinEmulator(d, cpumap, cpumap.length, flags), op)));
     }
 
     /** Stops the domain at once ({@code virsh destroy}). */
