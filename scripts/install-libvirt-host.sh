@@ -5,14 +5,15 @@
 # libvirtd as plain daemons. Safe to run repeatedly: packages, config and daemons are
 # only touched when missing. Must run as root. Undo with scripts/stop-libvirt-host.sh.
 #
-# Env: LIBVIRT_WAIT_SECONDS (default 30) bounds the wait for libvirtd to answer.
+# Env: LIBVIRT_WAIT_SECONDS (default 60) bounds the wait for libvirtd to answer;
+#      its very first start probes QEMU capabilities (~8 s here), later ones <1 s.
 set -euo pipefail
 
 readonly PACKAGES=(libvirt0 libvirt-daemon-system libvirt-clients
                    libvirt-daemon-driver-qemu qemu-system-x86 busybox-static cpio)
 readonly QEMU_CONF=/etc/libvirt/qemu.conf
 readonly URI=qemu:///system
-readonly WAIT_SECONDS=${LIBVIRT_WAIT_SECONDS:-30}
+readonly WAIT_SECONDS=${LIBVIRT_WAIT_SECONDS:-60}
 
 log() { echo "[install-libvirt-host] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -45,7 +45,7 @@ log() { echo "[prepare-test-guest] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 virsh_() { virsh -q -c "$URI" "$@"; }
 
-usage() { sed -n '/^# Usage:/,/^# NAME defaults/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '/^# Usage:/,/^# NAME defaults/s/^# \{0,1\}//p' "$0" >&2; exit "${1:-2}"; }
 
 mode=build
 name=
@@ -54,7 +54,7 @@ while (($#)); do
         --start) mode=start ;;
         --xml-only) mode=xml-only ;;
         --undefine) mode=undefine ;;
-        -h | --help) usage ;;
+        -h | --help) usage 0 ;;
         -*) log "unknown option: $1"; usage ;;
         *) [[ -z $name ]] || usage; name=$1 ;;
     esac
