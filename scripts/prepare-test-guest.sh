@@ -15,12 +15,14 @@
 #   --xml-only   same, but print only the XML path on stdout
 #   --start      also (re)define and start the domain on qemu:///system and wait
 #                until the guest prints its first VCPU-ONLINE line
-#   --undefine   destroy + undefine the domain and remove its serial log
+#   --undefine   destroy + undefine the domain, remove its serial log and XML
 # NAME defaults to vcpu-agent-guest.
 #
 # An existing domain of the same NAME is always destroyed and undefined before
 # --start defines it again, so every run starts from 1 online vCPU, a fresh XML and
-# an empty serial log. (Tests that just want a reboot can use virsh destroy/start.)
+# an empty serial log. (Tests that just want a reboot can use virsh destroy/start:
+# the log is truncated on each start.) If the guest does not come up in time the
+# script prints both logs, exits 1 and leaves the domain as is for inspection.
 #
 # stdout (except --xml-only) is "key=value" lines (domain, xml, serial_log, ...) so
 # CI can eval it; progress goes to stderr.
@@ -266,6 +268,7 @@ main() {
     if [[ $mode == undefine ]]; then
         command -v virsh >/dev/null || die "missing virsh"
         remove_domain
+        rm -f "$XML_PATH"
         log "removed $name"
         return
     fi

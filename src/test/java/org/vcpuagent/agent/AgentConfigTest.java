@@ -1,0 +1,86 @@
+package org.vcpuagent.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AgentConfigTest {
+
+    @Test
+    void defaultsAreTheEmbeddedDriverOnLoopback() {
+        AgentConfig c = AgentConfig.defaults();
+        assertEquals("test:///default", c.uri());
+        assertEquals("127.0.0.1", c.jmxHost());
+        assertEquals(9875, c.jmxPort());
+        assertEquals(Duration.ofSeconds(2), c.refreshInterval());
+        assertNull(c.jmxPasswordFile());
+        assertFalse(c.jmxInsecure());
+        assertFalse(c.readOnly());
+    }
+
+    @Test
+    void theShippedFileHasEveryKeyWithTheDefaultValueAndADocumentingComment() throws Exception {
+        Path shipped = Path.of("config/agent.properties");
+        Properties p = new Properties();
+        try (var r = Files.newBufferedReader(shipped)) {
+            p.load(r);
+        }
+        assertEquals(AgentConfig.DEFAULTS.keySet(), p.stringPropertyNames());
+        for (String key : AgentConfig.DEFAULTS.keySet()) {
+            assertEquals(AgentConfig.DEFAULTS.get(key), p.getProperty(key).trim(), key);
+        }
+        java.util.List<String> lines = Files.readAllLines(shipped);
+        for (String key : AgentConfig.DEFAULTS.keySet()) {
+            int at = lines.indexOf(key + " = " + AgentConfig.DEFAULTS.get(key));
+            if (at < 0) {
+                at = lines.indexOf(key + " =");
+            }
+            assertTrue(at > 0 && lines.get(at - 1).startsWith("#"), key + " has no comment right above it");
+        }
+    }
+
+    @Test
+    void optionsOverrideTheFileAndFilePathsAreRelativeToTheFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("a.properties");
+        Files.writeString(file, "uri = qemu:///system\njmx.port = 1234\njmx.password.file = pw\njmx.access.file = /abs/access\n");
+        AgentConfig c = AgentConfig.fromArgs(new String[] {"--config", file.toString(), "--jmx-port", "4321",
+            "--refresh-interval=500ms"});
+        assertEquals("qemu:///system", c.uri());
+        assertEquals(4321, c.jmxPort());
+        assertEquals(Duration.ofMillis(500), c.refreshInterval());
+        assertEquals(dir.resolve("pw"), c.jmxPasswordFile());
+        assertEquals(Path.of("/abs/access"), c.jmxAccessFile());
+    }
+
+    @Test
+    void badValuesAreErrorsThatSayWhatIsAllowed(@TempDir Path dir) throws Exception {
+        assertMessage("unknown option --port", "--port", "1");
+        assertMessage("needs a value", "--uri");
+        assertMessage("jmx.port '70000' is not allowed: give a TCP port from 1 to 65535", "--jmx-port", "70000");
+        assertMessage("jmx.port 'abc' is not allowed", "--jmx-port", "abc");
+        assertMessage("refresh.interval '2' is not allowed: give a number with a unit", "--refresh-interval", "2");
+        assertMessage("give between 100ms and 24 hours", "--refresh-interval", "10ms");
+        assertMessage("read.only 'yes' is not allowed: give true or false", "--read-only", "yes");
+        assertMessage("unexpected argument 'foo'", "foo");
+        assertMessage("uri is empty", "--uri", " ");
+        Path file = dir.resolve("b.properties");
+        Files.writeString(file, "jmx.prot = 1\n");
+        assertMessage("unknown key 'jmx.prot'", "--config", file.toString());
+        assertMessage("cannot read the configuration file", "--config", dir.resolve("missing").toString());
+    }
+
+    private static void assertMessage(String expected, String... args) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentConfig.fromArgs(args));
+        assertTrue(e.getMessage().contains(expected), () -> "'" + e.getMessage() + "' should contain '" + expected + "'");
+    }
+}
