@@ -56,7 +56,7 @@ public final class Domain implements AutoCloseable {
         return connection;
     }
 
-    private <T> T use(Function<Pointer, T> call) {
+    <T> T use(Function<Pointer, T> call) {
         return handle.use(call);
     }
 
