@@ -89,6 +89,10 @@ final class DomainRegistry implements AutoCloseable {
         LOG.info("domain {} went away: unregistered {}", bean.getName(), bean.objectName());
     }
 
+    synchronized DomainVcpuBean bean(String uuid) {
+        return byUuid.get(uuid);
+    }
+
     synchronized List<DomainVcpuBean> beans() {
         return new ArrayList<>(byUuid.values());
     }

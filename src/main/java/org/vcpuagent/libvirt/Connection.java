@@ -23,16 +23,22 @@ public final class Connection implements AutoCloseable {
     private final String uri;
     private final boolean readOnly;
     private final NativeHandle handle;
+    /**
+     * Event registrations to undo before closing. Never held while waiting for the handle's lock,
+     * so closing cannot deadlock with a registration.
+     */
+    private final List<Integer> eventCallbackIds = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile LibvirtNative.CloseCallback closeCallback;
 
     private Connection(String uri, boolean readOnly, Pointer ptr) {
         this.uri = uri;
         this.readOnly = readOnly;
-        this.handle = new NativeHandle("libvirt connection to " + uri, ptr, LIB::virConnectClose);
+        this.handle = new NativeHandle("libvirt connection to " + uri, ptr, this::unsubscribeAndClose);
     }
 
     /** Opens {@code uri}; read-only connections are refused every change by libvirt itself. */
     public static Connection open(String uri, boolean readOnly) {
-        Errors.init();
+        EventLoop.ensureRunning();
         Pointer ptr = readOnly ? LIB.virConnectOpenReadOnly(uri) : LIB.virConnectOpen(uri);
         if (ptr == null) {
             throw Errors.last(readOnly ? "virConnectOpenReadOnly(" + uri + ")" : "virConnectOpen(" + uri + ")");
@@ -177,6 +183,129 @@ public final class Connection implements AutoCloseable {
             }
             return new Domain(this, d);
         });
+    }
+
+    /**
+     * Sends lifecycle and tunable events of every domain to {@code listener} until the connection
+     * is closed.
+     */
+    public void subscribe(DomainEventListener listener) {
+        LibvirtNative.LifecycleCallback lifecycle = (c, dom, event, detail, opaque) -> {
+            try {
+                listener.lifecycle(uuidOf(dom), LIB.virDomainGetName(dom), event, detail);
+            } catch (Throwable t) {
+                // Nothing may unwind into libvirt's event loop.
+                org.slf4j.LoggerFactory.getLogger(Connection.class).warn("domain event listener failed", t);
+            }
+            return 0;
+        };
+        LibvirtNative.TunableCallback tunable = (c, dom, params, nparams, opaque) -> {
+            try {
+                listener.tunable(uuidOf(dom), LIB.virDomainGetName(dom));
+            } catch (Throwable t) {
+                org.slf4j.LoggerFactory.getLogger(Connection.class).warn("domain event listener failed", t);
+            }
+        };
+        register(LibvirtNative.EVENT_ID_LIFECYCLE, lifecycle, "lifecycle");
+        try {
+            register(LibvirtNative.EVENT_ID_TUNABLE, tunable, "tunable");
+        } catch (LibvirtException e) {
+            // Drivers without tunable events still get pin changes through the periodic refresh.
+            if (e.getCode() != LibvirtException.ERR_NO_SUPPORT && e.getCode() != LibvirtException.ERR_INVALID_ARG) {
+                throw e;
+            }
+        }
+    }
+
+    private void register(int eventId, com.sun.jna.Callback cb, String what) {
+        Pointer opaque = CallbackKeeper.hold(cb);
+        int id = use(c -> LIB.virConnectDomainEventRegisterAny(c, null, eventId, cb, opaque, CallbackKeeper.RELEASE));
+        if (id < 0) {
+            CallbackKeeper.drop(opaque);
+            throw Errors.last("virConnectDomainEventRegisterAny(" + what + ")");
+        }
+        eventCallbackIds.add(id);
+    }
+
+    private static String uuidOf(Pointer dom) {
+        byte[] buf = new byte[37];
+        return LIB.virDomainGetUUIDString(dom, buf) < 0 ? "" : new String(buf, 0, 36, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Asks libvirt to call {@code onClosed} with a reason when the connection breaks (the daemon
+     * went away, or the keepalive went unanswered). Only one listener per connection.
+     *
+     * @return false when the driver cannot break (in-process drivers such as test:///)
+     */
+    public boolean onClose(java.util.function.Consumer<String> onClosed) {
+        LibvirtNative.CloseCallback cb = (c, reason, opaque) -> {
+            try {
+                onClosed.accept(closeReason(reason));
+            } catch (Throwable t) {
+                org.slf4j.LoggerFactory.getLogger(Connection.class).warn("close listener failed", t);
+            }
+        };
+        Pointer opaque = CallbackKeeper.hold(cb);
+        int rc = use(c -> LIB.virConnectRegisterCloseCallback(c, cb, opaque, CallbackKeeper.RELEASE));
+        if (rc < 0) {
+            CallbackKeeper.drop(opaque);
+            LibvirtException e = Errors.last("virConnectRegisterCloseCallback");
+            if (e.getCode() == LibvirtException.ERR_NO_SUPPORT) {
+                return false;
+            }
+            throw e;
+        }
+        closeCallback = cb;
+        return true;
+    }
+
+    static String closeReason(int reason) {
+        return switch (reason) {
+            case 0 -> "I/O error on the connection to libvirt";
+            case 1 -> "libvirt closed the connection (end of file)";
+            case 2 -> "libvirt did not answer keepalive messages";
+            case 3 -> "the connection was closed by this client";
+            default -> "connection closed, reason " + reason;
+        };
+    }
+
+    /**
+     * Makes libvirt send keepalive messages every {@code intervalSeconds} and close the
+     * connection after {@code count} go unanswered, so a hung or vanished daemon is noticed.
+     *
+     * @return false when the driver has no keepalive (local in-process drivers such as test:///)
+     */
+    public boolean setKeepAlive(int intervalSeconds, int count) {
+        int rc = use(c -> LIB.virConnectSetKeepAlive(c, intervalSeconds, count));
+        if (rc < 0) {
+            LibvirtException e = Errors.last("virConnectSetKeepAlive");
+            if (e.getCode() == LibvirtException.ERR_NO_SUPPORT || e.getCode() == LibvirtException.ERR_INVALID_ARG
+                    || e.getCode() == LibvirtException.ERR_OPERATION_INVALID) {
+                return false;
+            }
+            throw e;
+        }
+        return rc == 0;
+    }
+
+    /** Undoes event registrations, then closes; runs once, under the handle's write lock. */
+    private void unsubscribeAndClose(Pointer c) {
+        List<Integer> ids;
+        synchronized (eventCallbackIds) {
+            ids = new ArrayList<>(eventCallbackIds);
+            eventCallbackIds.clear();
+        }
+        for (int id : ids) {
+            LIB.virConnectDomainEventDeregisterAny(c, id);
+        }
+        LibvirtNative.CloseCallback cb = closeCallback;
+        if (cb != null) {
+            LIB.virConnectUnregisterCloseCallback(c, cb);
+            closeCallback = null;
+        }
+        LIB.virConnectClose(c);
+        LIB.virResetLastError();
     }
 
     /** Closes the connection after calls in flight return. Domains still open keep libvirt's side alive until closed. */

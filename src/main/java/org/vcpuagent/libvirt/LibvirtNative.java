@@ -97,6 +97,46 @@ interface LibvirtNative extends Library {
 
     int virDomainPinEmulator(Pointer domain, byte[] cpumap, int maplen, int flags);
 
+    // --- events (libvirt-event.h, libvirt-domain.h, libvirt-host.h) ---
+
+    int virEventRegisterDefaultImpl();
+
+    int virEventRunDefaultImpl();
+
+    /** {@code void (*virFreeCallback)(void *opaque)}: libvirt is done with a callback. */
+    interface FreeCallback extends Callback {
+        void invoke(Pointer opaque);
+    }
+
+    /** {@code virConnectDomainEventCallback}, for lifecycle events. */
+    interface LifecycleCallback extends Callback {
+        int invoke(Pointer conn, Pointer dom, int event, int detail, Pointer opaque);
+    }
+
+    /** {@code virConnectDomainEventTunableCallback}: cputune changes such as vCPU pinning. */
+    interface TunableCallback extends Callback {
+        void invoke(Pointer conn, Pointer dom, Pointer params, int nparams, Pointer opaque);
+    }
+
+    /** {@code virConnectCloseFunc}. */
+    interface CloseCallback extends Callback {
+        void invoke(Pointer conn, int reason, Pointer opaque);
+    }
+
+    int virConnectDomainEventRegisterAny(Pointer conn, Pointer dom, int eventID, Callback cb, Pointer opaque,
+                                         FreeCallback freecb);
+
+    int virConnectDomainEventDeregisterAny(Pointer conn, int callbackID);
+
+    int virConnectRegisterCloseCallback(Pointer conn, CloseCallback cb, Pointer opaque, FreeCallback freecb);
+
+    int virConnectUnregisterCloseCallback(Pointer conn, CloseCallback cb);
+
+    int virConnectSetKeepAlive(Pointer conn, int interval, int count);
+
+    int EVENT_ID_LIFECYCLE = 0;
+    int EVENT_ID_TUNABLE = 17;
+
     // --- libc ---
 
     /** The libvirt documentation asks for plain free() on memory it hands over. */

@@ -9,13 +9,11 @@ import org.vcpuagent.libvirt.Domain;
 
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
-import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.TabularData;
 import javax.management.remote.JMXConnector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,35 +47,44 @@ class DomainLifecycleTest {
                 + "</vcpu><os><type>hvm</type></os></domain>";
     }
 
+    /** Waits up to {@code ms} for the bean to be registered or not, and returns how long it took. */
+    static long await(ObjectName name, boolean registered, long ms) throws Exception {
+        long start = System.nanoTime();
+        while (admin.isRegistered(name) != registered) {
+            if (System.nanoTime() - start > ms * 1_000_000) {
+                throw new AssertionError(name + (registered ? " did not appear" : " did not go away") + " within " + ms + " ms");
+            }
+            Thread.sleep(5);
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
     @Test
-    void aDomainThatDisappearsGivesACleanErrorAndItsBeanGoesAway() throws Exception {
-        ObjectName name = DomainVcpuBean.objectName("vanishing");
-        try (Domain d = outside.createXml(domainXml("vanishing", 3))) {
-            agent.agent.refresh();
-            assertTrue(admin.isRegistered(name));
-            assertEquals(3, ((TabularData) admin.getAttribute(name, "Vcpus")).size());
+    void aDomainThatDisappearsBetweenLookupAndCallGivesACleanError() throws Exception {
+        try (Domain d = outside.createXml(domainXml("vanishing", 3));
+             Domain handle = outside.lookupByName("vanishing")) {
+            java.util.concurrent.atomic.AtomicInteger goneReports = new java.util.concurrent.atomic.AtomicInteger();
+            DomainVcpuBean bean = new DomainVcpuBean(handle, () -> outside.hostInfo(), goneReports::incrementAndGet);
+            assertEquals(3, bean.getVcpus().size());
             d.destroy();
-            RuntimeMBeanException e = assertThrows(RuntimeMBeanException.class, () -> admin.invoke(name, "pinVcpu",
-                    new Object[] {0, "1"}, new String[] {"int", String.class.getName()}));
-            assertInstanceOf(IllegalStateException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("domain 'vanishing' is no longer running"),
-                    e.getCause().getMessage());
-            agent.agent.refresh();
-            assertFalse(admin.isRegistered(name));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> bean.pinVcpu(0, "1"));
+            assertTrue(e.getMessage().contains("domain 'vanishing' is no longer running"), e.getMessage());
+            assertThrows(IllegalStateException.class, bean::getVcpus);
+            assertTrue(goneReports.get() >= 1, "the bean must tell the registry its domain is gone");
         }
     }
 
     @Test
-    void startedDomainsAppearAndStoppedOnesDisappearAtTheNextRefresh() throws Exception {
+    void startedDomainsAppearAndStoppedOnesDisappearWithinASecondThroughEvents() throws Exception {
         ObjectName name = DomainVcpuBean.objectName("short-lived");
+        assertFalse(admin.isRegistered(name));
+        // The agent's periodic refresh is 1 minute here: only libvirt's lifecycle events can be this quick.
         try (Domain d = outside.createXml(domainXml("short-lived", 1))) {
-            assertFalse(admin.isRegistered(name));
-            agent.agent.refresh();
-            assertTrue(admin.isRegistered(name));
+            await(name, true, 1000);
             assertEquals(2, admin.getAttribute(EndToEndTest.HOST, "DomainCount"));
+            assertEquals(1, ((TabularData) admin.getAttribute(name, "Vcpus")).size());
             d.destroy();
-            agent.agent.refresh();
-            assertFalse(admin.isRegistered(name));
+            await(name, false, 1000);
             assertEquals(1, admin.getAttribute(EndToEndTest.HOST, "DomainCount"));
         }
     }
@@ -89,12 +96,10 @@ class DomainLifecycleTest {
         assertEquals(odd, ObjectName.unquote(name.getKeyProperty("name")));
         assertFalse(name.isPattern());
         try (Domain d = outside.createXml(domainXml(odd, 2))) {
-            agent.agent.refresh();
-            assertTrue(admin.isRegistered(name));
+            await(name, true, 1000);
             assertEquals(odd, admin.getAttribute(name, "Name"));
             d.destroy();
-            agent.agent.refresh();
-            assertFalse(admin.isRegistered(name));
+            await(name, false, 1000);
         }
     }
 }
