@@ -144,20 +144,46 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         return out;
     }
 
+    @Override
+    public String getEmulatorPin() {
+        return ask(() -> domain.emulatorPinInfo(host.get().mapLength())).toCpuList();
+    }
+
     // --- operations ---
 
     @Override
     public void changeVcpuCount(int count) {
+        setVcpus(count, false);
+    }
+
+    @Override
+    public void setVcpus(int count, boolean persistent) {
         int max = getMaxVcpus();
         if (count < 1 || count > max) {
             throw new IllegalArgumentException("vCPU count " + count + " is not allowed for domain '" + getName()
                     + "': give a number from 1 to " + max + " (MaxVcpus)");
         }
         ask(() -> {
-            domain.setVcpus(count, false);
+            domain.setVcpus(count, persistent);
             return null;
         });
         observeCount(ask(domain::vcpuCount));
+    }
+
+    @Override
+    public void pinEmulator(String cpulist) {
+        HostInfo h = host.get();
+        CpuMap map;
+        try {
+            map = CpuMap.parse(cpulist, h.presentCpus());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot pin the emulator threads of domain '" + getName() + "': "
+                    + e.getMessage());
+        }
+        ask(() -> {
+            domain.pinEmulator(map.toBytes(h.mapLength()));
+            return null;
+        });
     }
 
     @Override

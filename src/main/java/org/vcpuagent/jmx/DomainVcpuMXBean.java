@@ -42,10 +42,21 @@ public interface DomainVcpuMXBean {
             + "keyed by vCPU number (virsh vcpupin with no arguments).")
     Map<Integer, String> getPinInfo();
 
+    @Description("Where the domain's emulator threads (QEMU's threads other than the vCPUs) may run, as "
+            + "cpulist text (virsh emulatorpin).")
+    String getEmulatorPin();
+
     @Description("Changes the number of vCPUs of the running domain (virsh setvcpus --live).")
     @OperationName("setVcpus")
     void changeVcpuCount(
             @Description(name = "count", value = "The new number of vCPUs, from 1 to MaxVcpus.") int count);
+
+    @Description("Changes the number of vCPUs of the running domain and, if asked, of its persistent "
+            + "configuration too, so the count survives a restart (virsh setvcpus --live [--config]).")
+    void setVcpus(
+            @Description(name = "count", value = "The new number of vCPUs, from 1 to MaxVcpus.") int count,
+            @Description(name = "persistent", value = "true: also write the persistent configuration "
+                    + "(fails for transient domains); false: the running domain only.") boolean persistent);
 
     @Description("Pins one vCPU of the running domain to a set of host CPUs (virsh vcpupin --live).")
     void pinVcpu(
@@ -58,6 +69,11 @@ public interface DomainVcpuMXBean {
             @Description(name = "vcpu", value = "The vCPU number, from 0 to VcpuCount - 1.") int vcpu,
             @Description(name = "cpumap", value = "Bytes of CPU bits: byte 0 holds CPUs 0-7, lowest CPU "
                     + "in the least significant bit; the array length is libvirt's maplen.") byte[] cpumap);
+
+    @Description("Pins the domain's emulator threads to a set of host CPUs (virsh emulatorpin --live).")
+    void pinEmulator(
+            @Description(name = "cpulist", value = "Host CPUs as cpulist text: 0-3,8 ; ^N excludes "
+                    + "CPU N ; r means every host CPU.") String cpulist);
 
     @Description("Reads the vCPU count and pinning from libvirt now and sends a notification for "
             + "every change since the last look.")

@@ -91,6 +91,12 @@ public final class Domain implements AutoCloseable {
                 "virDomainGetVcpusFlags(" + name + ", LIVE)"));
     }
 
+    /** How many vCPUs the persistent configuration starts the domain with. */
+    public int configVcpuCount() {
+        return use(d -> Errors.check(LIB.virDomainGetVcpusFlags(d, LibvirtNative.AFFECT_CONFIG),
+                "virDomainGetVcpusFlags(" + name + ", CONFIG)"));
+    }
+
     /** The request's SetVcpus, applied to the running domain and, if asked, to its persistent config. */
     public void setVcpus(int count, boolean alsoPersistentConfig) {
         int flags = LibvirtNative.AFFECT_LIVE | (alsoPersistentConfig ? LibvirtNative.AFFECT_CONFIG : 0);

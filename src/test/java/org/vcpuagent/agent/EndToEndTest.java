@@ -12,6 +12,7 @@ import javax.management.MBeanServerConnection;
 import javax.management.Notification;
 import javax.management.NotificationListener;
 import javax.management.ObjectName;
+import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 import javax.management.remote.JMXConnector;
@@ -122,6 +123,35 @@ class EndToEndTest {
         TabularData pins = (TabularData) admin.getAttribute(TEST, "PinInfo");
         assertEquals("1", pins.get(new Object[] {0}).get("value"));
         assertEquals("0-7", pins.get(new Object[] {1}).get("value"));
+    }
+
+    @Test
+    void setVcpusWithPersistentAlsoWritesTheConfigAndTransientDomainsSayWhy() throws Exception {
+        admin.invoke(TEST, "setVcpus", new Object[] {1, false}, new String[] {"int", "boolean"});
+        assertEquals(1, admin.getAttribute(TEST, "VcpuCount"));
+        try (var check = org.vcpuagent.libvirt.Connection.open("test:///default", true);
+             var d = check.lookupByName("test")) {
+            assertEquals(2, d.configVcpuCount(), "persistent=false leaves the config alone");
+            admin.invoke(TEST, "setVcpus", new Object[] {1, true}, new String[] {"int", "boolean"});
+            assertEquals(1, d.configVcpuCount(), "persistent=true writes the config");
+            admin.invoke(TEST, "setVcpus", new Object[] {2, true}, new String[] {"int", "boolean"});
+            assertEquals(2, d.configVcpuCount());
+        }
+    }
+
+    @Test
+    void readsAndPinsTheEmulatorThreads() throws Exception {
+        assertEquals("0-7", admin.getAttribute(TEST, "EmulatorPin"));
+        admin.invoke(TEST, "pinEmulator", new Object[] {"2-3"}, new String[] {String.class.getName()});
+        try {
+            assertEquals("2-3", admin.getAttribute(TEST, "EmulatorPin"));
+        } finally {
+            admin.invoke(TEST, "pinEmulator", new Object[] {"r"}, new String[] {String.class.getName()});
+        }
+        RuntimeMBeanException e = assertThrows(RuntimeMBeanException.class, () -> admin.invoke(TEST, "pinEmulator",
+                new Object[] {"9"}, new String[] {String.class.getName()}));
+        assertTrue(e.getCause().getMessage().contains("cannot pin the emulator threads of domain 'test'"));
+        assertEquals("0-7", admin.getAttribute(TEST, "EmulatorPin"));
     }
 
     @Test

@@ -46,9 +46,11 @@ class DescriptionsTest {
     void domainBeanHasTheNamedMembersAllDescribed() throws Exception {
         MBeanInfo info = mbs.getMBeanInfo(new ObjectName("libvirt.vcpu:type=Domain,name=test"));
         assertDescribed(info);
-        assertEquals(Set.of("Name", "Uuid", "State", "MaxVcpus", "VcpuCount", "Vcpus", "PinInfo"), attributeNames(info));
-        assertEquals(Set.of("setVcpus(int count)", "pinVcpu(int vcpu, java.lang.String cpulist)",
-                "pinVcpuMap(int vcpu, [B cpumap)", "refresh()"), operations(info));
+        assertEquals(Set.of("Name", "Uuid", "State", "MaxVcpus", "VcpuCount", "Vcpus", "PinInfo", "EmulatorPin"),
+                attributeNames(info));
+        assertEquals(Set.of("setVcpus(int count)", "setVcpus(int count, boolean persistent)",
+                "pinVcpu(int vcpu, java.lang.String cpulist)", "pinVcpuMap(int vcpu, [B cpumap)",
+                "pinEmulator(java.lang.String cpulist)", "refresh()"), operations(info));
         MBeanAttributeInfo count = attribute(info, "VcpuCount");
         assertTrue(count.isReadable() && count.isWritable());
         assertFalse(attribute(info, "Vcpus").isWritable());
