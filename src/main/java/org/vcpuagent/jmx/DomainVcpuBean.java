@@ -1,5 +1,8 @@
 package org.vcpuagent.jmx;
 
+import org.vcpuagent.domain.CountChange;
+import org.vcpuagent.domain.DomainVcpus;
+import org.vcpuagent.domain.Settlement;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.HandleClosedException;
 import org.vcpuagent.libvirt.LibvirtException;
@@ -20,14 +23,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The {@link DomainVcpuMXBean} of one domain: checks input, asks libvirt, and announces changes.
- * Input is checked in full before libvirt is asked anything that changes the domain, so a refused
- * call changes nothing.
+ * The {@link DomainVcpuMXBean} of one domain: checks input, asks {@link DomainVcpus}, and announces
+ * changes. Input is checked in full before libvirt is asked anything that changes the domain, so a
+ * refused call changes nothing.
  */
 public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     public static final String DOMAIN = "libvirt.vcpu";
 
+    private final DomainVcpus vcpus;
     private final Domain domain;
     private final Supplier<HostInfo> host;
     private final ObjectName objectName;
@@ -35,9 +39,6 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     private final NotificationBroadcasterSupport emitter =
             new NotificationBroadcasterSupport(Notifications.domainNotificationInfo());
     private final AtomicLong sequence = new AtomicLong();
-
-    /** The live maximum cannot change while the domain runs, so one read is enough. */
-    private volatile int maxVcpus = -1;
 
     // What the last look saw; notifications report differences from it. Guarded by this.
     private Integer lastCount;
@@ -50,6 +51,7 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone) {
         this.domain = domain;
         this.host = host;
+        this.vcpus = new DomainVcpus(domain, host);
         this.onDomainGone = onDomainGone;
         this.objectName = objectName(domain.name());
     }
@@ -77,10 +79,6 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         return domain;
     }
 
-    NotificationBroadcasterSupport emitter() {
-        return emitter;
-    }
-
     /** This bean wrapped with its descriptions and notifications, ready to register. */
     public DescribedMBean<DomainVcpuMXBean> asMBean() {
         return new DescribedMBean<>(this, DomainVcpuMXBean.class, emitter, Map.of("Vcpus", VcpuTable.TABLE_TYPE));
@@ -105,21 +103,12 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     @Override
     public int getMaxVcpus() {
-        return ask(this::maxVcpus);
-    }
-
-    private int maxVcpus() {
-        int max = maxVcpus;
-        if (max < 0) {
-            max = domain.maxVcpus();
-            maxVcpus = max;
-        }
-        return max;
+        return ask(vcpus::maxVcpus);
     }
 
     @Override
     public int getVcpuCount() {
-        return ask(domain::vcpuCount);
+        return ask(vcpus::count);
     }
 
     @Override
@@ -129,14 +118,13 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     @Override
     public TabularData getVcpus() {
-        HostInfo h = host.get();
-        int max = getMaxVcpus();
-        return VcpuTable.of(ask(() -> domain.vcpus(max, h.mapLength())), h.mapLength());
+        int mapLength = host.get().mapLength();
+        return VcpuTable.of(ask(vcpus::vcpus), mapLength);
     }
 
     @Override
     public Map<Integer, String> getPinInfo() {
-        List<CpuMap> pins = ask(this::readPins);
+        List<CpuMap> pins = ask(vcpus::pins);
         Map<Integer, String> out = new TreeMap<>();
         for (int i = 0; i < pins.size(); i++) {
             out.put(i, pins.get(i).toCpuList());
@@ -149,41 +137,32 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         return ask(() -> domain.emulatorPinInfo(host.get().mapLength())).toCpuList();
     }
 
+    @Override
+    public String getDataSource() {
+        return vcpus.dataSource();
+    }
+
+    @Override
+    public String getUnplugStatus() {
+        return vcpus.pending().map(p -> "pending: unplug from " + p.from() + " to " + p.target()
+                + " vCPUs requested at " + p.requestedAt() + "; the count is " + p.lastSeen() + " now").orElse("none");
+    }
+
     // --- operations ---
 
     @Override
-    public void changeVcpuCount(int count) {
-        setVcpus(count, false);
+    public String changeVcpuCount(int count) {
+        return setVcpus(count, false);
     }
 
     @Override
-    public void setVcpus(int count, boolean persistent) {
-        int max = getMaxVcpus();
-        if (count < 1 || count > max) {
-            throw new IllegalArgumentException("vCPU count " + count + " is not allowed for domain '" + getName()
-                    + "': give a number from 1 to " + max + " (MaxVcpus)");
+    public String setVcpus(int count, boolean persistent) {
+        CountChange change = ask(() -> vcpus.setCount(count, persistent));
+        if (change.pending()) {
+            send(Notifications.UNPLUG_PENDING, change.message(), null);
         }
-        ask(() -> {
-            domain.setVcpus(count, persistent);
-            return null;
-        });
-        observeCount(ask(domain::vcpuCount));
-    }
-
-    @Override
-    public void pinEmulator(String cpulist) {
-        HostInfo h = host.get();
-        CpuMap map;
-        try {
-            map = CpuMap.parse(cpulist, h.presentCpus());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot pin the emulator threads of domain '" + getName() + "': "
-                    + e.getMessage());
-        }
-        ask(() -> {
-            domain.pinEmulator(map.toBytes(h.mapLength()));
-            return null;
-        });
+        observeCount(change.count());
+        return change.message();
     }
 
     @Override
@@ -221,6 +200,22 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     }
 
     @Override
+    public void pinEmulator(String cpulist) {
+        HostInfo h = host.get();
+        CpuMap map;
+        try {
+            map = CpuMap.parse(cpulist, h.presentCpus());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot pin the emulator threads of domain '" + getName() + "': "
+                    + e.getMessage());
+        }
+        ask(() -> {
+            domain.pinEmulator(map.toBytes(h.mapLength()));
+            return null;
+        });
+    }
+
+    @Override
     public void refresh() {
         ask(() -> {
             lookForChanges();
@@ -229,12 +224,28 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     }
 
     /**
-     * Reads the count and pinning and notifies what changed since the last look. Used by the
-     * periodic refresh, so libvirt's exception is passed on for the registry to judge.
+     * Reads the count and pinning, follows a pending unplug, and notifies what changed since the
+     * last look. Used by the periodic refresh, so libvirt's exception is passed on for the
+     * registry to judge.
      */
     public void lookForChanges() {
-        observeCount(domain.vcpuCount());
-        observePins(readPins());
+        followUnplug();
+        // Reading the vCPUs is what reveals a libvirt gone stale after someone else's unplug.
+        vcpus.probe();
+        observeCount(vcpus.count());
+        observePins(vcpus.pins());
+    }
+
+    /** Advances a pending unplug; cheap when there is none. */
+    public void followUnplug() {
+        if (vcpus.pending().isEmpty() && !vcpus.isLibvirtStale()) {
+            return;
+        }
+        Settlement s = vcpus.recheck().orElse(null);
+        if (s != null) {
+            send(Notifications.UNPLUG_SETTLED, s.message(), Notifications.settlement(s));
+            observeCount(s.count());
+        }
     }
 
     // --- internals ---
@@ -257,11 +268,14 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
             domain.pinVcpu(vcpu, map.toBytes(h.mapLength()));
             return null;
         });
-        observePins(ask(this::readPins));
+        observePins(ask(vcpus::pins));
     }
 
-    private List<CpuMap> readPins() {
-        return domain.vcpuPinInfo(maxVcpus(), host.get().mapLength());
+    private void send(String type, String message, Object userData) {
+        Notification n = new Notification(type, objectName, sequence.incrementAndGet(), System.currentTimeMillis(),
+                message);
+        n.setUserData(userData);
+        emitter.sendNotification(n);
     }
 
     private synchronized void observeCount(int count) {
@@ -285,11 +299,8 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
             if (!previous.get(vcpu).equals(pins.get(vcpu))) {
                 String before = previous.get(vcpu).toCpuList();
                 String now = pins.get(vcpu).toCpuList();
-                Notification n = new Notification(Notifications.PIN_CHANGED, objectName, sequence.incrementAndGet(),
-                        System.currentTimeMillis(), "vCPU " + vcpu + " of domain '" + getName() + "' pinned to "
-                        + now + " (was " + before + ")");
-                n.setUserData(Notifications.pinChange(vcpu, before, now));
-                emitter.sendNotification(n);
+                send(Notifications.PIN_CHANGED, "vCPU " + vcpu + " of domain '" + getName() + "' pinned to " + now
+                        + " (was " + before + ")", Notifications.pinChange(vcpu, before, now));
             }
         }
     }

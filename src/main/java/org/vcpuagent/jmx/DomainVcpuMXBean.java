@@ -46,14 +46,24 @@ public interface DomainVcpuMXBean {
             + "cpulist text (virsh emulatorpin).")
     String getEmulatorPin();
 
-    @Description("Changes the number of vCPUs of the running domain (virsh setvcpus --live).")
+    @Description("Where the vCPU attributes come from now: 'libvirt', or QEMU and libvirt's domain statistics "
+            + "with the reason, when libvirt's own vCPU information is stale (after an unplug libvirt timed out on).")
+    String getDataSource();
+
+    @Description("'none', or the vCPU unplug libvirt timed out on that the agent is following until the count "
+            + "settles (announced by a libvirt.vcpu.unplug.settled notification).")
+    String getUnplugStatus();
+
+    @Description("Changes the number of vCPUs of the running domain (virsh setvcpus --live). Returns what "
+            + "happened; a shrink the guest has not finished within libvirt's timeout is reported as pending.")
     @OperationName("setVcpus")
-    void changeVcpuCount(
+    String changeVcpuCount(
             @Description(name = "count", value = "The new number of vCPUs, from 1 to MaxVcpus.") int count);
 
     @Description("Changes the number of vCPUs of the running domain and, if asked, of its persistent "
-            + "configuration too, so the count survives a restart (virsh setvcpus --live [--config]).")
-    void setVcpus(
+            + "configuration too, so the count survives a restart (virsh setvcpus --live [--config]). Returns "
+            + "what happened; a shrink the guest has not finished within libvirt's timeout is reported as pending.")
+    String setVcpus(
             @Description(name = "count", value = "The new number of vCPUs, from 1 to MaxVcpus.") int count,
             @Description(name = "persistent", value = "true: also write the persistent configuration "
                     + "(fails for transient domains); false: the running domain only.") boolean persistent);

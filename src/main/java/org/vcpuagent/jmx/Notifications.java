@@ -16,7 +16,14 @@ public final class Notifications {
     /** A vCPU's pinning changed; user data is a {@link #PIN_CHANGE_TYPE} record. */
     public static final String PIN_CHANGED = "libvirt.vcpu.pin.changed";
 
+    /** libvirt timed out on a vCPU unplug; the agent follows it. */
+    public static final String UNPLUG_PENDING = "libvirt.vcpu.unplug.pending";
+
+    /** A pending unplug has settled; user data is a {@link #SETTLEMENT_TYPE} record. */
+    public static final String UNPLUG_SETTLED = "libvirt.vcpu.unplug.settled";
+
     public static final CompositeType PIN_CHANGE_TYPE;
+    public static final CompositeType SETTLEMENT_TYPE;
 
     static {
         try {
@@ -24,6 +31,12 @@ public final class Notifications {
                     new String[] {"vcpu", "previous", "current"},
                     new String[] {"The vCPU number.", "Host CPUs before, cpulist text.", "Host CPUs now, cpulist text."},
                     new OpenType<?>[] {SimpleType.INTEGER, SimpleType.STRING, SimpleType.STRING});
+            SETTLEMENT_TYPE = new CompositeType("org.vcpuagent.UnplugSettlement", "How a pending vCPU unplug ended.",
+                    new String[] {"from", "target", "count", "libvirtCount"},
+                    new String[] {"vCPUs before the request.", "vCPUs asked for.",
+                        "vCPUs the domain settled on (QEMU's count when it could be asked).",
+                        "vCPUs libvirt reports at that moment; differs from count while libvirt is stale."},
+                    new OpenType<?>[] {SimpleType.INTEGER, SimpleType.INTEGER, SimpleType.INTEGER, SimpleType.INTEGER});
         } catch (OpenDataException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -39,7 +52,20 @@ public final class Notifications {
                     "VcpuCount changed, whoever changed it (this agent, virsh, or another tool)."),
             new MBeanNotificationInfo(new String[] {PIN_CHANGED}, Notification.class.getName(),
                     "A vCPU's pinning changed; user data holds vcpu, previous and current cpulists."),
+            new MBeanNotificationInfo(new String[] {UNPLUG_PENDING}, Notification.class.getName(),
+                    "libvirt timed out waiting for the guest to release vCPUs; the unplug is pending, not failed."),
+            new MBeanNotificationInfo(new String[] {UNPLUG_SETTLED}, Notification.class.getName(),
+                    "A pending unplug settled; user data holds from, target, count and libvirtCount."),
         };
+    }
+
+    static CompositeData settlement(org.vcpuagent.domain.Settlement s) {
+        try {
+            return new CompositeDataSupport(SETTLEMENT_TYPE, new String[] {"from", "target", "count", "libvirtCount"},
+                    new Object[] {s.unplug().from(), s.unplug().target(), s.count(), s.libvirtCount()});
+        } catch (OpenDataException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static CompositeData pinChange(int vcpu, String previous, String current) {

@@ -82,6 +82,9 @@ class EndToEndTest {
         assertTrue((Long) v0.get("cpuTime") > 0);
         assertEquals("0-7", v0.get("affinity"));
         assertArrayEquals(new byte[] {(byte) 0xff}, (byte[]) v0.get("cpumap"));
+        assertEquals("getVcpus", v0.get("source"));
+        assertEquals("libvirt", admin.getAttribute(TEST, "DataSource"));
+        assertEquals("none", admin.getAttribute(TEST, "UnplugStatus"));
         assertEquals("test", admin.getAttribute(TEST, "Name"));
         assertEquals("6695eb01-f6a4-8304-79aa-97f2502e193f", admin.getAttribute(TEST, "Uuid"));
         assertEquals("running", admin.getAttribute(TEST, "State"));
@@ -104,7 +107,7 @@ class EndToEndTest {
 
     @Test
     void setVcpusOperationChangesTheCount() throws Exception {
-        admin.invoke(TEST, "setVcpus", new Object[] {1}, new String[] {"int"});
+        assertEquals("domain 'test' has 1 vCPUs", admin.invoke(TEST, "setVcpus", new Object[] {1}, new String[] {"int"}));
         assertEquals(1, admin.getAttribute(TEST, "VcpuCount"));
     }
 

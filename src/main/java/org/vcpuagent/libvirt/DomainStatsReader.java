@@ -1,0 +1,188 @@
+package org.vcpuagent.libvirt;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
+import org.vcpuagent.model.DomainVcpuStats;
+import org.vcpuagent.model.VcpuStats;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads vCPU statistics through libvirt's bulk statistics API ({@code virConnectGetAllDomainStats}).
+ *
+ * <p>One call answers for every running domain, and it asks nothing of the vCPU threads' affinity, so
+ * it keeps working in states where {@code virDomainGetVcpus} fails (see {@link DomainVcpuStats}).
+ */
+public final class DomainStatsReader {
+
+    private static final StatsNative STATS = StatsNative.INSTANCE;
+    private static final LibvirtNative LIB = LibvirtNative.INSTANCE;
+
+    /**
+     * The groups asked for. State is not in the model yet, but it costs no QEMU round trip, and libvirt
+     * lists every domain asked about either way (with no parameters at all when a driver has no vCPU group).
+     */
+    static final int GROUPS = StatsNative.STATS_STATE | StatsNative.STATS_VCPU;
+
+    /** {@code VIR_UUID_STRING_BUFLEN}: 36 characters and a NUL. */
+    private static final int UUID_BUFLEN = 37;
+
+    /** {@code VIR_FROM_NONE}: for errors this binding raises itself, not libvirt. */
+    private static final int VIR_FROM_NONE = 0;
+
+    private static final Pattern PER_VCPU = Pattern.compile("vcpu\\.(\\d+)\\.([a-z_]+)");
+
+    private DomainStatsReader() {
+    }
+
+    /**
+     * The vCPU statistics of every running or paused domain, by UUID, in libvirt's order.
+     *
+     * <p>Waits for domains busy with another job: during a vCPU unplug that times out this takes about
+     * 5 s. Pollers that must not stall use {@link #allActiveWithoutWaiting}.
+     */
+    public static Map<String, DomainVcpuStats> allActive(Connection connection) {
+        return allActive(connection, StatsNative.GET_ALL_DOMAINS_STATS_ACTIVE);
+    }
+
+    /**
+     * As {@link #allActive}, but a domain busy with another job (e.g. a vCPU unplug waiting for the guest)
+     * is read at once with what libvirt has without asking QEMU. On libvirt 9.0 with QEMU 7.2 that is the
+     * same set of values, since only {@code vcpu.N.halted} needs QEMU and it is not reported there anyway.
+     */
+    public static Map<String, DomainVcpuStats> allActiveWithoutWaiting(Connection connection) {
+        return allActive(connection,
+                StatsNative.GET_ALL_DOMAINS_STATS_ACTIVE | StatsNative.GET_ALL_DOMAINS_STATS_NOWAIT);
+    }
+
+    private static Map<String, DomainVcpuStats> allActive(Connection connection, int flags) {
+        return connection.use(c -> {
+            PointerByReference list = new PointerByReference();
+            int n = Errors.check(STATS.virConnectGetAllDomainStats(c, GROUPS, list, flags),
+                    "virConnectGetAllDomainStats");
+            Map<String, DomainVcpuStats> byUuid = new LinkedHashMap<>();
+            for (DomainVcpuStats s : readAndFree(list.getValue(), n)) {
+                byUuid.put(s.uuid(), s);
+            }
+            return Collections.unmodifiableMap(byUuid);
+        });
+    }
+
+    /**
+     * The vCPU statistics of one domain. A domain that is defined but not running has a record too: on the
+     * QEMU driver its {@code current} and {@code maximum} come from the configuration, with no vCPU entries.
+     *
+     * @throws LibvirtException whose {@link LibvirtException#isDomainGone()} is true when the domain no longer exists
+     */
+    public static DomainVcpuStats of(Domain domain) {
+        return domain.use(d -> {
+            PointerByReference list = new PointerByReference();
+            int n = Errors.check(STATS.virDomainListGetStats(new Pointer[] {d, null}, GROUPS, list, 0),
+                    "virDomainListGetStats(" + domain.name() + ")");
+            List<DomainVcpuStats> records = readAndFree(list.getValue(), n);
+            if (records.isEmpty()) {
+                // libvirt skips a domain that no longer exists instead of failing; we report it the way
+                // every other call does, so that callers see isDomainGone() as usual.
+                throw new LibvirtException("virDomainListGetStats(" + domain.name() + ")",
+                        LibvirtException.ERR_NO_DOMAIN, VIR_FROM_NONE,
+                        "libvirt returned no statistics for domain '" + domain.name() + "': it no longer exists");
+            }
+            if (records.size() > 1) {
+                throw new IllegalStateException("virDomainListGetStats(" + domain.name() + ") returned "
+                        + records.size() + " records for one domain");
+            }
+            return records.get(0);
+        });
+    }
+
+    /** Copies {@code n} records out of the list libvirt handed over, then frees the list whatever happens. */
+    private static List<DomainVcpuStats> readAndFree(Pointer list, int n) {
+        try {
+            List<DomainVcpuStats> out = new ArrayList<>(n);
+            Pointer[] records = n == 0 ? new Pointer[0] : list.getPointerArray(0, n);
+            for (Pointer p : records) {
+                out.add(read(new VirDomainStatsRecord(p)));
+            }
+            return out;
+        } finally {
+            STATS.virDomainStatsRecordListFree(list);
+        }
+    }
+
+    private static DomainVcpuStats read(VirDomainStatsRecord record) {
+        // The record's domain reference belongs to the list; it is only read here, never freed.
+        byte[] uuid = new byte[UUID_BUFLEN];
+        Errors.check(LIB.virDomainGetUUIDString(record.dom, uuid), "virDomainGetUUIDString");
+        String name = LIB.virDomainGetName(record.dom);
+        if (name == null) {
+            throw Errors.last("virDomainGetName");
+        }
+        Map<String, Object> params = TypedParameters.decode(record.params, record.nparams);
+        return toModel(new String(uuid, 0, UUID_BUFLEN - 1, StandardCharsets.US_ASCII), name, params);
+    }
+
+    /** Builds the model from decoded parameters; package-private so that it can be tested without libvirt. */
+    static DomainVcpuStats toModel(String uuid, String name, Map<String, Object> params) {
+        Map<Integer, Map<String, Object>> perVcpu = new TreeMap<>();
+        for (Map.Entry<String, Object> e : params.entrySet()) {
+            Matcher m = PER_VCPU.matcher(e.getKey());
+            if (m.matches()) {
+                perVcpu.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new LinkedHashMap<>())
+                        .put(m.group(2), e.getValue());
+            }
+        }
+        List<VcpuStats> vcpus = new ArrayList<>(perVcpu.size());
+        perVcpu.forEach((number, v) -> vcpus.add(new VcpuStats(number,
+                asInt(v.get("state"), "vcpu." + number + ".state"),
+                asLong(v.get("time"), "vcpu." + number + ".time"),
+                asLong(v.get("wait"), "vcpu." + number + ".wait"),
+                asLong(v.get("delay"), "vcpu." + number + ".delay"),
+                asBoolean(v.get("halted"), "vcpu." + number + ".halted"))));
+        return new DomainVcpuStats(uuid, name, asInt(params.get("vcpu.current"), "vcpu.current"),
+                asInt(params.get("vcpu.maximum"), "vcpu.maximum"), vcpus);
+    }
+
+    private static Integer asInt(Object v, String key) {
+        Long l = asLong(v, key);
+        if (l == null) {
+            return null;
+        }
+        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw new IllegalStateException(key + " = " + l + " does not fit an int");
+        }
+        return l.intValue();
+    }
+
+    private static Long asLong(Object v, String key) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Integer || v instanceof Long) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof BigInteger b) {
+            // An unsigned 64-bit count of nanoseconds above 2^63 would be 292 years: a libvirt bug, not data.
+            if (b.bitLength() > 63) {
+                throw new IllegalStateException(key + " = " + b + " does not fit a long");
+            }
+            return b.longValue();
+        }
+        throw new IllegalStateException(key + " is a " + v.getClass().getSimpleName() + ", expected an integer");
+    }
+
+    private static Boolean asBoolean(Object v, String key) {
+        if (v == null || v instanceof Boolean) {
+            return (Boolean) v;
+        }
+        throw new IllegalStateException(key + " is a " + v.getClass().getSimpleName() + ", expected a boolean");
+    }
+}

@@ -1,0 +1,24 @@
+package org.vcpuagent.libvirt;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
+
+/**
+ * {@code struct _virDomainStatsRecord}: one domain's statistics. Everything it points to is owned by
+ * the list it came in and freed with {@code virDomainStatsRecordListFree}, never one by one.
+ */
+@Structure.FieldOrder({"dom", "params", "nparams"})
+public class VirDomainStatsRecord extends Structure {
+    public Pointer dom;
+    public Pointer params;
+    public int nparams;
+
+    public VirDomainStatsRecord() {
+        super();
+    }
+
+    public VirDomainStatsRecord(Pointer p) {
+        super(p);
+        read();
+    }
+}

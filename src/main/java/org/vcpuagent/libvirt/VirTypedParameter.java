@@ -1,0 +1,62 @@
+package org.vcpuagent.libvirt;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
+import com.sun.jna.Union;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code struct _virTypedParameter}: a named value of one of libvirt's seven types.
+ *
+ * <p>Java has no unsigned types: {@code ui} and {@code ul} hold the C bits and must be widened by
+ * the reader ({@link TypedParameters} does). The string in {@code s} belongs to libvirt.
+ */
+@Structure.FieldOrder({"field", "type", "value"})
+public class VirTypedParameter extends Structure {
+
+    /** {@code VIR_TYPED_PARAM_FIELD_LENGTH}. */
+    public static final int FIELD_LENGTH = 80;
+
+    /** {@code virTypedParameterType}. */
+    public static final int TYPE_INT = 1;
+    public static final int TYPE_UINT = 2;
+    public static final int TYPE_LLONG = 3;
+    public static final int TYPE_ULLONG = 4;
+    public static final int TYPE_DOUBLE = 5;
+    public static final int TYPE_BOOLEAN = 6;
+    public static final int TYPE_STRING = 7;
+
+    /** The anonymous union {@code value}: 8 bytes, aligned as its widest member. */
+    @Structure.FieldOrder({"i", "ui", "l", "ul", "d", "b", "s"})
+    public static class Value extends Union {
+        public int i;
+        public int ui;
+        public long l;
+        public long ul;
+        public double d;
+        public byte b;
+        public Pointer s;
+    }
+
+    public byte[] field = new byte[FIELD_LENGTH];
+    public int type;
+    public Value value;
+
+    public VirTypedParameter() {
+        super();
+    }
+
+    public VirTypedParameter(Pointer p) {
+        super(p);
+    }
+
+    /** The parameter's name, up to its NUL. */
+    public String name() {
+        int len = 0;
+        while (len < field.length && field[len] != 0) {
+            len++;
+        }
+        return new String(field, 0, len, StandardCharsets.UTF_8);
+    }
+}
