@@ -274,11 +274,12 @@ public final class DomainVcpus {
         staleReason = null;
     }
 
+    /** Keeps the first reason: it says what made libvirt stale; later failures are its consequences. */
     private void markStale(String reason) {
         if (staleReason == null) {
             LOG.warn("domain {}: libvirt's vCPU information is stale: {}", domain.name(), reason);
+            staleReason = reason;
         }
-        staleReason = reason;
     }
 
     /** QEMU's vCPUs, when this is a QEMU domain and the monitor answers. */
