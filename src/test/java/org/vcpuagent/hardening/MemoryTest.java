@@ -1,0 +1,103 @@
+package org.vcpuagent.hardening;
+
+import org.junit.jupiter.api.Test;
+import org.vcpuagent.jmx.DomainVcpuBean;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * 100,000 Vcpus reads and 10,000 pin operations over JMX, against an agent in its own process with
+ * a fixed, pre-touched heap: its resident memory must stay flat, so neither libvirt's memory nor
+ * JNA's is leaking, and JNA's objects must be collectable.
+ */
+class MemoryTest {
+
+    private static final int READS = 100_000;
+    private static final int PINS = 10_000;
+    private static final int CLIENTS = 4;
+
+    @Test
+    void residentMemoryStaysFlatOverManyReadsAndPins() throws Exception {
+        List<String> jvm = List.of("-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch", "-XX:MaxMetaspaceSize=64m",
+                "-XX:+UseSerialGC", "-Xss512k");
+        try (AgentProcess agent = AgentProcess.start(jvm, "--refresh-interval", "1s")) {
+            ObjectName test = DomainVcpuBean.objectName("test");
+            List<JMXConnector> connectors = new ArrayList<>();
+            for (int i = 0; i < CLIENTS; i++) {
+                connectors.add(agent.connect());
+            }
+            try {
+                run(connectors, test, READS / 10, PINS / 10);
+                agent.jcmd("GC.run");
+                long warm = agent.rssKiB();
+                run(connectors, test, READS / 2, PINS / 2);
+                agent.jcmd("GC.run");
+                long middle = agent.rssKiB();
+                run(connectors, test, READS / 2 - READS / 10, PINS / 2 - PINS / 10);
+                agent.jcmd("GC.run");
+                long end = agent.rssKiB();
+                String histogram = agent.jcmd("GC.class_histogram");
+                long jnaMemory = instances(histogram, "com.sun.jna.Memory");
+                long vcpuInfos = instances(histogram, "org.vcpuagent.libvirt.VirVcpuInfo");
+                System.out.printf("agent RSS: %d KiB after warm-up (%d reads, %d pins), %d KiB at half, %d KiB after "
+                        + "%d reads and %d pins; live com.sun.jna.Memory: %d, VirVcpuInfo: %d%n", warm, READS / 10,
+                        PINS / 10, middle, end, READS, PINS, jnaMemory, vcpuInfos);
+                // The heap is fixed and pre-touched, so growth would be native: libvirt or JNA memory not freed.
+                assertTrue(end - warm < 8 * 1024, "RSS grew by " + (end - warm) + " KiB");
+                assertTrue(end - middle < 4 * 1024, "RSS still growing in the second half: " + (end - middle) + " KiB");
+                assertTrue(jnaMemory < 1000, jnaMemory + " JNA Memory objects still live after a full GC");
+                assertTrue(vcpuInfos < 1000, vcpuInfos + " VirVcpuInfo structures still live after a full GC");
+            } finally {
+                for (JMXConnector c : connectors) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    private static long instances(String histogram, String className) {
+        Matcher m = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+\\d+\\s+" + Pattern.quote(className) + "\\s*$",
+                Pattern.MULTILINE).matcher(histogram);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static void run(List<JMXConnector> connectors, ObjectName test, int reads, int pins) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(connectors.size());
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < connectors.size(); c++) {
+                MBeanServerConnection mbs = connectors.get(c).getMBeanServerConnection();
+                boolean pinner = c == 0;
+                int myReads = reads / connectors.size();
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < myReads; i++) {
+                        mbs.getAttribute(test, "Vcpus");
+                    }
+                    if (pinner) {
+                        for (int i = 0; i < pins; i++) {
+                            mbs.invoke(test, "pinVcpu", new Object[] {i % 2, i % 3 == 0 ? "r" : String.valueOf(i % 8)},
+                                    new String[] {"int", String.class.getName()});
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
