@@ -1,0 +1,225 @@
+package org.vcpuagent.qemu;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.vcpuagent.agent.TestAgent;
+import org.vcpuagent.jmx.DomainVcpuBean;
+import org.vcpuagent.jmx.Notifications;
+
+import javax.management.Attribute;
+import javax.management.MBeanServerConnection;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.RuntimeMBeanException;
+import javax.management.openmbean.TabularData;
+import javax.management.remote.JMXConnector;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Faults a real host throws at the agent, on a real guest: libvirtd dying in the middle of a change,
+ * the domain destroyed in the middle of a pin, and an unplug the guest cannot acknowledge.
+ */
+@Tag("qemu")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultsTest {
+
+    private static final String NAME = "vcpu-agent-faults";
+    private static final ObjectName BEAN = DomainVcpuBean.objectName(NAME);
+    private static final ObjectName HOST = AgentOnRealGuestTest.objectName("libvirt.vcpu:type=Host");
+
+    private static RealGuest guest;
+    private static TestAgent agent;
+    private static JMXConnector connector;
+    private static MBeanServerConnection jmx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(RealGuest.available(), "qemu:///system does not answer: run scripts/install-libvirt-host.sh");
+        guest = RealGuest.start(NAME);
+        agent = TestAgent.start("qemu:///system", "2s");
+        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
+        jmx = connector.getMBeanServerConnection();
+        awaitRegistered(true, Duration.ofSeconds(5));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (!RealGuest.available()) {
+                LibvirtDaemon.start();
+            }
+            if (connector != null) {
+                connector.close();
+            }
+            if (agent != null) {
+                agent.close();
+            }
+        } finally {
+            if (guest != null) {
+                guest.close();
+            }
+        }
+    }
+
+    static void awaitRegistered(boolean registered, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (jmx.isRegistered(BEAN) != registered) {
+            assertTrue(System.nanoTime() < deadline, BEAN + (registered ? " did not appear" : " stayed") + " in " + limit);
+            Thread.sleep(10);
+        }
+    }
+
+    /** A guest with 4 vCPUs online; restarted first when an unplug has happened, as QEMU 7.2 requires. */
+    static void fourVcpus() throws Exception {
+        if (guest.vcpuThreadIds().size() != 1) {
+            guest.restart();
+            awaitRegistered(true, Duration.ofSeconds(5));
+        }
+        jmx.setAttribute(BEAN, new Attribute("VcpuCount", 4));
+        guest.waitForOnline("0-3", Duration.ofSeconds(30));
+    }
+
+    @Test
+    @Order(1)
+    void libvirtdKilledInTheMiddleOfSetVcpusGivesAClearErrorAndTheTruthAfterTheRestart() throws Exception {
+        fourVcpus();
+        CompletableFuture<Object> shrink = CompletableFuture.supplyAsync(() -> {
+            try {
+                return jmx.invoke(BEAN, "setVcpus", new Object[] {2}, new String[] {"int"});
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        Thread.sleep(1000);
+        LibvirtDaemon.kill();
+        long killed = System.nanoTime();
+        Object outcome = shrink.get(15, TimeUnit.SECONDS);
+        long answeredMs = (System.nanoTime() - killed) / 1_000_000;
+        System.out.println("setVcpus answered " + answeredMs + " ms after libvirtd was killed: " + outcome);
+        assertTrue(outcome instanceof RuntimeMBeanException, "expected a clear error, got " + outcome);
+        String message = ((RuntimeMBeanException) outcome).getCause().getMessage();
+        assertTrue(message.contains("virDomainSetVcpusFlags"), message);
+
+        long start = System.nanoTime();
+        while ((Boolean) jmx.getAttribute(HOST, "Connected")) {
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(15).toNanos());
+            Thread.sleep(50);
+        }
+        LibvirtDaemon.start();
+        awaitRegistered(true, Duration.ofSeconds(30));
+        int qemu = guest.vcpuThreadIds().size();
+        System.out.println("after the restart QEMU has " + qemu + " vCPUs; the agent says " + jmx.getAttribute(BEAN, "VcpuCount"));
+        assertEquals(qemu, jmx.getAttribute(BEAN, "VcpuCount"));
+        assertEquals(qemu, ((TabularData) jmx.getAttribute(BEAN, "Vcpus")).size());
+    }
+
+    @Test
+    @Order(2)
+    void anUnplugTheGuestCannotAcknowledgeIsPendingThenSettledWithReadsWorkingThroughout() throws Exception {
+        fourVcpus();
+        BlockingQueue<Notification> received = new LinkedBlockingQueue<>();
+        jmx.addNotificationListener(BEAN, (n, hb) -> received.add(n), null, null);
+        RealGuest.virsh("suspend", NAME);
+        try {
+            CompletableFuture<Object> shrink = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return jmx.invoke(BEAN, "setVcpus", new Object[] {3}, new String[] {"int"});
+                } catch (Exception e) {
+                    return e;
+                }
+            });
+            // Reads keep answering while libvirt waits for the paused guest.
+            AtomicInteger reads = new AtomicInteger();
+            while (!shrink.isDone()) {
+                long t = System.nanoTime();
+                jmx.getAttribute(BEAN, "VcpuCount");
+                jmx.getAttribute(HOST, "DomainCount");
+                assertTrue(System.nanoTime() - t < Duration.ofSeconds(6).toNanos(), "a read hung during the unplug");
+                reads.incrementAndGet();
+                Thread.sleep(100);
+            }
+            Object outcome = shrink.get();
+            System.out.println("paused guest, setVcpus(3): " + outcome + " (" + reads.get() + " reads meanwhile)");
+            assertTrue(outcome instanceof String s && s.startsWith("unplug pending"), String.valueOf(outcome));
+            assertEquals(Notifications.UNPLUG_PENDING, awaitType(received, Notifications.UNPLUG_PENDING).getType());
+            assertEquals(4, ((TabularData) jmx.getAttribute(BEAN, "Vcpus")).size(), "QEMU still has 4 while paused");
+            Notification settled = awaitType(received, Notifications.UNPLUG_SETTLED);
+            System.out.println("settled while paused: " + settled.getMessage());
+        } finally {
+            RealGuest.virsh("resume", NAME);
+        }
+        // Once running, the guest finishes the unplug; the agent follows QEMU's count.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!jmx.getAttribute(BEAN, "VcpuCount").equals(guest.vcpuThreadIds().size())
+                || guest.vcpuThreadIds().size() == 4) {
+            if (System.nanoTime() > deadline) {
+                fail("after resume: QEMU has " + guest.vcpuThreadIds().size() + ", the agent says "
+                        + jmx.getAttribute(BEAN, "VcpuCount"));
+            }
+            Thread.sleep(200);
+        }
+        assertEquals(guest.vcpuThreadIds().size(), ((TabularData) jmx.getAttribute(BEAN, "Vcpus")).size());
+    }
+
+    private static Notification awaitType(BlockingQueue<Notification> q, String type) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            Notification n = q.poll(200, TimeUnit.MILLISECONDS);
+            if (n != null && n.getType().equals(type)) {
+                return n;
+            }
+        }
+        throw new AssertionError("no " + type + " notification within 20 s");
+    }
+
+    @Test
+    @Order(3)
+    void aDomainDestroyedInTheMiddleOfPinningGivesCleanErrorsAndItsBeanGoesAway() throws Exception {
+        if (guest.vcpuThreadIds().size() != 1) {
+            guest.restart();
+            awaitRegistered(true, Duration.ofSeconds(5));
+        }
+        AtomicInteger pinned = new AtomicInteger();
+        CompletableFuture<String> pinner = CompletableFuture.supplyAsync(() -> {
+            for (int i = 0; ; i++) {
+                try {
+                    jmx.invoke(BEAN, "pinVcpu", new Object[] {0, i % 2 == 0 ? "0" : "r"},
+                            new String[] {"int", String.class.getName()});
+                    pinned.incrementAndGet();
+                } catch (RuntimeMBeanException e) {
+                    return "error: " + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage();
+                } catch (javax.management.InstanceNotFoundException e) {
+                    return "gone: " + e.getMessage();
+                } catch (Exception e) {
+                    return "unexpected: " + e;
+                }
+            }
+        });
+        Thread.sleep(500);
+        RealGuest.virsh("destroy", NAME);
+        String end = pinner.get(10, TimeUnit.SECONDS);
+        System.out.println(pinned.get() + " pins succeeded, then: " + end);
+        assertTrue(end.startsWith("gone: ") || end.startsWith("error: IllegalStateException: domain '" + NAME
+                + "' is no longer running"), end);
+        awaitRegistered(false, Duration.ofSeconds(1));
+        assertNotNull(jmx.getAttribute(HOST, "DomainCount"));
+        RealGuest.virsh("start", NAME);
+        awaitRegistered(true, Duration.ofSeconds(2));
+    }
+}
