@@ -7,11 +7,16 @@
 #
 # Env: LIBVIRT_WAIT_SECONDS (default 60) bounds the wait for libvirtd to answer;
 #      its very first start probes QEMU capabilities (~8 s here), later ones <1 s.
+#      LIBVIRTD_TCP_LOOPBACK=yes (tests only) makes libvirtd also listen on 127.0.0.1:16509
+#      WITHOUT authentication, so that a qemu+tcp://127.0.0.1/system connection can be tested.
+#      Never use it on a machine with untrusted local users: any of them could then manage VMs.
 set -euo pipefail
 
 readonly PACKAGES=(libvirt0 libvirt-daemon-system libvirt-clients
                    libvirt-daemon-driver-qemu qemu-system-x86 busybox-static cpio)
 readonly QEMU_CONF=/etc/libvirt/qemu.conf
+readonly LIBVIRTD_CONF=/etc/libvirt/libvirtd.conf
+readonly TCP_LOOPBACK=${LIBVIRTD_TCP_LOOPBACK:-no}
 readonly URI=qemu:///system
 readonly WAIT_SECONDS=${LIBVIRT_WAIT_SECONDS:-60}
 
@@ -63,6 +68,20 @@ configure_qemu_user() {
     fi
 }
 
+# Only for the test host: an unauthenticated TCP listener, bound to loopback.
+configure_tcp_loopback() {
+    [[ $TCP_LOOPBACK == yes ]] || return 0
+    local line
+    for line in 'listen_tls = 0' 'listen_tcp = 1' 'listen_addr = "127.0.0.1"' 'auth_tcp = "none"'; do
+        local key=${line%% *}
+        if ! grep -qxF "$line" "$LIBVIRTD_CONF"; then
+            sed -i -E "/^${key}[[:space:]]*=/d" "$LIBVIRTD_CONF"
+            echo "$line" >>"$LIBVIRTD_CONF"
+        fi
+    done
+    log "libvirtd will also listen on tcp://127.0.0.1:16509 without authentication (test host)"
+}
+
 start_daemons() {
     mkdir -p /run/libvirt /var/log/libvirt/qemu
     if pidof virtlogd >/dev/null; then
@@ -75,7 +94,11 @@ start_daemons() {
         log "libvirtd already running"
     else
         log "starting libvirtd"
-        libvirtd -d
+        if [[ $TCP_LOOPBACK == yes ]]; then
+            libvirtd -d --listen
+        else
+            libvirtd -d
+        fi
     fi
 }
 
@@ -94,5 +117,6 @@ wait_for_libvirtd() {
 
 install_packages
 configure_qemu_user
+configure_tcp_loopback
 start_daemons
 wait_for_libvirtd

@@ -12,6 +12,9 @@ started_libvirtd=no
 if ! pidof libvirtd >/dev/null; then
   started_libvirtd=yes
 fi
+# The multi-host test connects over qemu+tcp://127.0.0.1/system, so the test host listens on
+# loopback TCP too (unauthenticated: fine on a CI machine, never on a shared one).
+export LIBVIRTD_TCP_LOOPBACK=yes
 scripts/install-libvirt-host.sh
 if [[ $started_libvirtd == yes ]]; then
   trap 'scripts/stop-libvirt-host.sh || true' EXIT

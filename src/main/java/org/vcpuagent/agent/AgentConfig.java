@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
@@ -17,14 +19,21 @@ import java.util.regex.Pattern;
  * command-line options, each overriding the one before. Every key has one option of the same name:
  * {@code jmx.port} is {@code --jmx-port}.
  */
-public record AgentConfig(String uri, boolean readOnly, String jmxHost, int jmxPort, Path jmxPasswordFile,
-                          Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval) {
+public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
+                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval) {
+
+    /** One libvirt connection: its alias (for ObjectNames when there are several) and URI. */
+    public record ConnectionSpec(String alias, String uri) {
+    }
+
+    private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     /** Keys, their defaults and what they mean; the same text documents config/agent.properties. */
     static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
     static {
         DEFAULTS.put("uri", "test:///default");
+        DEFAULTS.put("connections", "");
         DEFAULTS.put("read.only", "false");
         DEFAULTS.put("jmx.host", "127.0.0.1");
         DEFAULTS.put("jmx.port", "9875");
@@ -110,7 +119,7 @@ public record AgentConfig(String uri, boolean readOnly, String jmxHost, int jmxP
         if (uri.isBlank()) {
             throw new IllegalArgumentException("uri is empty: give a libvirt URI such as test:///default or qemu:///system");
         }
-        return new AgentConfig(uri,
+        return new AgentConfig(uri, connections(v.get("connections"), uri),
                 bool(v, "read.only"),
                 nonBlank(v, "jmx.host"),
                 port(v.get("jmx.port")),
@@ -118,6 +127,32 @@ public record AgentConfig(String uri, boolean readOnly, String jmxHost, int jmxP
                 path(v, "jmx.access.file", configDir, fromCommandLine),
                 bool(v, "jmx.insecure"),
                 duration(v.get("refresh.interval")));
+    }
+
+    /**
+     * {@code alias=uri, alias=uri, ...}; empty means the one connection {@code uri}. An alias names
+     * the connection in ObjectNames ({@code connection=alias}) when there is more than one.
+     */
+    static List<ConnectionSpec> connections(String text, String uri) {
+        if (text.isBlank()) {
+            return List.of(new ConnectionSpec("default", uri));
+        }
+        String allowed = "give alias=uri pairs separated by commas, e.g. local=qemu:///system,"
+                + "remote=qemu+tcp://host/system, with aliases of letters, digits, '_', '.' or '-'";
+        List<ConnectionSpec> out = new ArrayList<>();
+        for (String part : text.split(",")) {
+            int eq = part.indexOf('=');
+            String alias = eq < 0 ? "" : part.substring(0, eq).trim();
+            String target = eq < 0 ? "" : part.substring(eq + 1).trim();
+            if (!ALIAS.matcher(alias).matches() || target.isEmpty()) {
+                throw new IllegalArgumentException("connections entry '" + part.trim() + "' is not allowed: " + allowed);
+            }
+            if (out.stream().anyMatch(c -> c.alias().equals(alias))) {
+                throw new IllegalArgumentException("connections names alias '" + alias + "' twice: aliases must differ");
+            }
+            out.add(new ConnectionSpec(alias, target));
+        }
+        return List.copyOf(out);
     }
 
     private static String nonBlank(Map<String, String> v, String key) {
@@ -177,7 +212,8 @@ public record AgentConfig(String uri, boolean readOnly, String jmxHost, int jmxP
     }
 
     static String usage() {
-        return "Usage: vcpu-agent [--config FILE] [--uri URI] [--read-only true|false] [--jmx-host HOST] "
+        return "Usage: vcpu-agent [--config FILE] [--uri URI] [--connections alias=uri,...] [--read-only true|false] "
+                + "[--jmx-host HOST] "
                 + "[--jmx-port PORT] [--jmx-password-file FILE] [--jmx-access-file FILE] [--jmx-insecure true|false] "
                 + "[--refresh-interval 2s]";
     }

@@ -28,12 +28,15 @@ final class DomainRegistry implements AutoCloseable {
     private final MBeanServer mbeanServer;
     private final Supplier<HostInfo> host;
     private final Runnable onDomainGone;
+    private final String connectionAlias;
     private final Map<String, DomainVcpuBean> byUuid = new LinkedHashMap<>();
 
-    DomainRegistry(MBeanServer mbeanServer, Supplier<HostInfo> host, Runnable onDomainGone) {
+    /** @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection */
+    DomainRegistry(MBeanServer mbeanServer, Supplier<HostInfo> host, Runnable onDomainGone, String connectionAlias) {
         this.mbeanServer = mbeanServer;
         this.host = host;
         this.onDomainGone = onDomainGone;
+        this.connectionAlias = connectionAlias;
     }
 
     /**
@@ -58,7 +61,7 @@ final class DomainRegistry implements AutoCloseable {
     }
 
     private void register(Domain d) {
-        DomainVcpuBean bean = new DomainVcpuBean(d, host, onDomainGone);
+        DomainVcpuBean bean = new DomainVcpuBean(d, host, onDomainGone, connectionAlias);
         try {
             // The first look sets the baseline that later notifications compare with.
             bean.lookForChanges();

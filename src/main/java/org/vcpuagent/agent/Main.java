@@ -37,8 +37,9 @@ public final class Main {
             agent.close();
             stopped.countDown();
         }, "vcpu-agent-shutdown"));
-        System.out.println("vcpu-agent connected to " + agent.hostBean().getUri() + " (libvirt "
-                + agent.hostBean().getLibvirtVersion() + "), domains: " + String.join(", ", agent.domainNames()));
+        for (String connection : agent.describeConnections()) {
+            System.out.println("vcpu-agent connected to " + connection);
+        }
         System.out.println("JMX: " + agent.jmxAddress() + (agent.isJmxAuthenticated()
                 ? " (password and access files in force)" : " (no authentication: loopback only)"));
         System.out.println("Connect with: jconsole " + agent.jmxAddress());

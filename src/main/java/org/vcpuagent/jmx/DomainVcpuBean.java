@@ -10,7 +10,6 @@ import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 
 import javax.management.AttributeChangeNotification;
-import javax.management.MalformedObjectNameException;
 import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
 import javax.management.ObjectName;
@@ -28,8 +27,6 @@ import java.util.function.Supplier;
  * refused call changes nothing.
  */
 public final class DomainVcpuBean implements DomainVcpuMXBean {
-
-    public static final String DOMAIN = "libvirt.vcpu";
 
     private final DomainVcpus vcpus;
     private final Domain domain;
@@ -49,26 +46,21 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
      *                     the bean without waiting for the next periodic refresh
      */
     public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone) {
+        this(domain, host, onDomainGone, null);
+    }
+
+    /** @param connection the connection's alias for the ObjectName, or null with a single connection */
+    public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone, String connection) {
         this.domain = domain;
         this.host = host;
         this.vcpus = new DomainVcpus(domain, host);
         this.onDomainGone = onDomainGone;
-        this.objectName = objectName(domain.name());
+        this.objectName = ObjectNames.domain(connection, domain.name());
     }
 
-    /** {@code libvirt.vcpu:type=Domain,name=<name>}, quoted when the name needs it. */
+    /** {@code libvirt.vcpu:type=Domain,name=<name>}, quoted when the name needs it (single connection). */
     public static ObjectName objectName(String domainName) {
-        try {
-            return new ObjectName(DOMAIN + ":type=Domain,name=" + nameValue(domainName));
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException("domain name '" + domainName + "' cannot form an ObjectName", e);
-        }
-    }
-
-    private static String nameValue(String name) {
-        boolean plain = !name.isEmpty() && name.chars().allMatch(c -> c < 128
-                && (Character.isLetterOrDigit(c) || "-_.+@#%^~/".indexOf(c) >= 0));
-        return plain ? name : ObjectName.quote(name);
+        return ObjectNames.domain(null, domainName);
     }
 
     public ObjectName objectName() {

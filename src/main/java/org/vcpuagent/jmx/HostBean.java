@@ -2,7 +2,6 @@ package org.vcpuagent.jmx;
 
 import org.vcpuagent.model.HostInfo;
 
-import javax.management.MalformedObjectNameException;
 import javax.management.NotificationBroadcasterSupport;
 import javax.management.ObjectName;
 import java.time.Instant;
@@ -13,15 +12,8 @@ import java.time.Instant;
  */
 public final class HostBean implements HostMXBean {
 
-    public static final ObjectName OBJECT_NAME;
-
-    static {
-        try {
-            OBJECT_NAME = new ObjectName(DomainVcpuBean.DOMAIN + ":type=Host");
-        } catch (MalformedObjectNameException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    /** The Host bean's name when the agent has a single connection. */
+    public static final ObjectName OBJECT_NAME = ObjectNames.host(null);
 
     private final String configuredUri;
     private final Runnable refresh;

@@ -63,6 +63,20 @@ class AgentConfigTest {
     }
 
     @Test
+    void connectionsDefaultToTheOneUriAndParseAliasUriPairs() {
+        assertEquals(java.util.List.of(new AgentConfig.ConnectionSpec("default", "test:///default")),
+                AgentConfig.defaults().connections());
+        AgentConfig c = AgentConfig.fromArgs(new String[] {"--connections",
+            "local=qemu:///system, remote=qemu+tcp://127.0.0.1/system"});
+        assertEquals(java.util.List.of(new AgentConfig.ConnectionSpec("local", "qemu:///system"),
+                new AgentConfig.ConnectionSpec("remote", "qemu+tcp://127.0.0.1/system")), c.connections());
+        assertMessage("connections entry 'qemu:///system' is not allowed: give alias=uri pairs",
+                "--connections", "qemu:///system");
+        assertMessage("connections entry 'a b=x' is not allowed", "--connections", "a b=x");
+        assertMessage("names alias 'a' twice", "--connections", "a=test:///default,a=qemu:///system");
+    }
+
+    @Test
     void badValuesAreErrorsThatSayWhatIsAllowed(@TempDir Path dir) throws Exception {
         assertMessage("unknown option --port", "--port", "1");
         assertMessage("needs a value", "--uri");

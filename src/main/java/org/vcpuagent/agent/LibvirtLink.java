@@ -1,0 +1,306 @@
+package org.vcpuagent.agent;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vcpuagent.jmx.DomainVcpuBean;
+import org.vcpuagent.jmx.HostBean;
+import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.libvirt.Connection;
+import org.vcpuagent.libvirt.DomainEventListener;
+import org.vcpuagent.libvirt.LibvirtException;
+import org.vcpuagent.model.HostInfo;
+
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One libvirt connection and the beans it feeds: its Host bean, one domain bean per active domain,
+ * libvirt's events, the periodic refresh, keepalive and reconnects.
+ *
+ * <p>Each link has its own worker thread, and refreshes, event handling and reconnects of that link
+ * all run on it, so they never interleave, and a host that stops answering stalls only its own
+ * link. libvirt's event loop thread only hands work over.
+ */
+final class LibvirtLink implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtLink.class);
+
+    /** libvirt closes the connection after 3 unanswered keepalives 2 s apart: a dead daemon shows within ~8 s. */
+    private static final int KEEPALIVE_INTERVAL_S = 2;
+    private static final int KEEPALIVE_COUNT = 3;
+    private static final Duration FIRST_RECONNECT_DELAY = Duration.ofMillis(500);
+    private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(15);
+
+    private final String alias;
+    private final String uri;
+    private final boolean readOnly;
+    private final Duration refreshInterval;
+    private final MBeanServer mbeanServer;
+    private final ObjectName hostName;
+    private final HostBean hostBean;
+    private final DomainRegistry registry;
+    private final ScheduledExecutorService worker;
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private volatile Connection connection;
+    private volatile HostInfo hostInfo;
+    private volatile boolean closed;
+    private Duration reconnectDelay = FIRST_RECONNECT_DELAY;
+
+    /** @param alias the connection's alias in ObjectNames, or null when the agent has only this link */
+    LibvirtLink(String alias, String uri, boolean readOnly, Duration refreshInterval, MBeanServer mbeanServer) {
+        this.alias = alias;
+        this.uri = uri;
+        this.readOnly = readOnly;
+        this.refreshInterval = refreshInterval;
+        this.mbeanServer = mbeanServer;
+        this.hostName = ObjectNames.host(alias);
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vcpu-agent-" + (alias == null ? "worker" : alias));
+            t.setDaemon(true);
+            return t;
+        });
+        this.hostBean = new HostBean(uri, this::refresh);
+        this.registry = new DomainRegistry(mbeanServer, this::host, this::refreshSoon, alias);
+    }
+
+    /**
+     * Registers the Host bean and connects.
+     *
+     * @param mustConnect true: a failed first connection is thrown; false: it is reported on the
+     *                    Host bean and retried in the background, like a later loss
+     */
+    void start(boolean mustConnect) {
+        try {
+            mbeanServer.registerMBean(hostBean.asMBean(), hostName);
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register " + hostName + ": " + e.getMessage(), e);
+        }
+        try {
+            connect();
+        } catch (RuntimeException e) {
+            if (mustConnect) {
+                throw e;
+            }
+            LOG.warn("cannot connect to {} yet: {}; retrying in the background", uri, e.getMessage());
+            hostBean.disconnected(e.getMessage());
+            scheduleReconnect();
+        }
+        long ms = refreshInterval.toMillis();
+        worker.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Opens the connection, arms keepalive, the close callback and domain events, then refreshes. */
+    private synchronized void connect() {
+        Connection c = Connection.open(uri, readOnly);
+        try {
+            c.setKeepAlive(KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+            c.onClose(reason -> onWorker(() -> lost(c, reason)));
+            c.subscribe(new EventsToWorker());
+            hostBean.connected(c.resolvedUri(), c.libvirtVersion());
+            connection = c;
+            refresh();
+        } catch (RuntimeException e) {
+            connection = null;
+            registry.close();
+            c.close();
+            throw e;
+        }
+    }
+
+    /** The connection broke: withdraw the domain beans, say why, and start reconnecting. */
+    private synchronized void lost(Connection c, String reason) {
+        if (connection != c || closed) {
+            return;
+        }
+        LOG.warn("lost the connection to {}: {}; domain beans withdrawn, reconnecting", uri, reason);
+        connection = null;
+        hostBean.disconnected(reason);
+        registry.close();
+        c.close();
+        reconnectDelay = FIRST_RECONNECT_DELAY;
+        scheduleReconnect();
+    }
+
+    private void scheduleReconnect() {
+        if (closed) {
+            return;
+        }
+        try {
+            worker.schedule(this::reconnect, reconnectDelay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private synchronized void reconnect() {
+        if (closed || connection != null) {
+            return;
+        }
+        try {
+            connect();
+            LOG.info("connected to {}: {} domain(s)", uri, registry.size());
+        } catch (RuntimeException e) {
+            Duration next = reconnectDelay.multipliedBy(2);
+            reconnectDelay = next.compareTo(MAX_RECONNECT_DELAY) > 0 ? MAX_RECONNECT_DELAY : next;
+            hostBean.failed("connecting to " + uri + " failed: " + e.getMessage()
+                    + "; next try in " + reconnectDelay.toMillis() + " ms");
+            hostBean.disconnected(hostBean.getLastError());
+            scheduleReconnect();
+        }
+    }
+
+    HostInfo host() {
+        HostInfo h = hostInfo;
+        if (h == null) {
+            throw new IllegalStateException("the host's CPUs have not been read from " + uri + " yet");
+        }
+        return h;
+    }
+
+    /**
+     * One look at libvirt: the host's CPUs, the active domains, and each domain's count and pinning
+     * (which sends notifications for changes made by anyone).
+     */
+    synchronized void refresh() {
+        Connection c = connection;
+        if (c == null) {
+            throw new IllegalStateException("not connected to " + uri + ": " + hostBean.getLastError());
+        }
+        try {
+            hostInfo = c.hostInfo();
+            registry.sync(c.listActiveDomains());
+            for (DomainVcpuBean bean : registry.beans()) {
+                lookAt(bean);
+            }
+            hostBean.refreshed(hostInfo, registry.size());
+        } catch (LibvirtException e) {
+            hostBean.failed(e.getMessage());
+            if (e.isConnectionLost() || !c.isAlive()) {
+                lost(c, e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private void lookAt(DomainVcpuBean bean) {
+        try {
+            bean.lookForChanges();
+        } catch (LibvirtException e) {
+            if (e.isDomainGone()) {
+                registry.remove(bean.getUuid());
+            } else if (e.isConnectionLost()) {
+                throw e;
+            } else {
+                LOG.warn("cannot read the vCPUs of domain {}: {}", bean.getName(), e.getMessage());
+            }
+        }
+    }
+
+    private void refreshQuietly() {
+        refreshQueued.set(false);
+        if (connection == null) {
+            return;
+        }
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            LOG.warn("refresh from {} failed: {}", uri, e.getMessage());
+        }
+    }
+
+    /** Queues one refresh on the worker; many requests before it runs make one refresh. */
+    private void refreshSoon() {
+        if (refreshQueued.compareAndSet(false, true)) {
+            onWorker(this::refreshQuietly);
+        }
+    }
+
+    /** Follows pending unplugs more often than the refresh, so their outcome is announced promptly. */
+    void followUnplugs() {
+        onWorker(() -> {
+            for (DomainVcpuBean bean : registry.beans()) {
+                try {
+                    bean.followUnplug();
+                } catch (RuntimeException e) {
+                    LOG.debug("following the unplug of {}: {}", bean.getName(), e.getMessage());
+                }
+            }
+        });
+    }
+
+    private void onWorker(Runnable task) {
+        if (!closed) {
+            try {
+                worker.execute(task);
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    /** libvirt's events, handed from its event loop thread to the worker. */
+    private final class EventsToWorker implements DomainEventListener {
+        @Override
+        public void lifecycle(String uuid, String name, int event, int detail) {
+            LOG.debug("domain {} lifecycle event {} detail {}", name, event, detail);
+            refreshSoon();
+        }
+
+        @Override
+        public void tunable(String uuid, String name) {
+            onWorker(() -> {
+                DomainVcpuBean bean = registry.bean(uuid);
+                if (bean != null) {
+                    lookAt(bean);
+                }
+            });
+        }
+    }
+
+    String uri() {
+        return uri;
+    }
+
+    HostBean hostBean() {
+        return hostBean;
+    }
+
+    List<String> domainNames() {
+        return registry.beans().stream().map(DomainVcpuBean::getName).toList();
+    }
+
+    /** Stops the worker, unregisters every bean of this link, and closes its connection. */
+    @Override
+    public void close() {
+        closed = true;
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            registry.close();
+            Connection c = connection;
+            connection = null;
+            if (c != null) {
+                c.close();
+            }
+        }
+        try {
+            if (mbeanServer.isRegistered(hostName)) {
+                mbeanServer.unregisterMBean(hostName);
+            }
+        } catch (JMException e) {
+            LOG.warn("cannot unregister {}: {}", hostName, e.toString());
+        }
+    }
+}
