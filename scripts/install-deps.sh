@@ -10,7 +10,7 @@ packages=(libvirt0)
 command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || packages+=(maven)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libvirt-dev gcc)
+  packages+=(libvirt-dev gcc curl)
 fi
 
 missing=()

@@ -41,6 +41,13 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.access.file", "");
         DEFAULTS.put("jmx.insecure", "false");
         DEFAULTS.put("refresh.interval", "2s");
+        // Read by scripts/vcpu-agent, which turns them into -javaagent options; accepted and ignored here.
+        DEFAULTS.put("prometheus.host", "127.0.0.1");
+        DEFAULTS.put("prometheus.port", "");
+        DEFAULTS.put("jolokia.host", "127.0.0.1");
+        DEFAULTS.put("jolokia.port", "");
+        DEFAULTS.put("jolokia.password.file", "");
+        DEFAULTS.put("jolokia.access.file", "");
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)");
@@ -215,6 +222,8 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         return "Usage: vcpu-agent [--config FILE] [--uri URI] [--connections alias=uri,...] [--read-only true|false] "
                 + "[--jmx-host HOST] "
                 + "[--jmx-port PORT] [--jmx-password-file FILE] [--jmx-access-file FILE] [--jmx-insecure true|false] "
-                + "[--refresh-interval 2s]";
+                + "[--refresh-interval 2s]; with scripts/vcpu-agent also [--prometheus-port PORT] "
+                + "[--prometheus-host HOST] [--jolokia-port PORT] [--jolokia-host HOST] [--jolokia-password-file FILE] "
+                + "[--jolokia-access-file FILE]";
     }
 }

@@ -69,6 +69,7 @@ final class LibvirtLink implements AutoCloseable {
         });
         this.hostBean = new HostBean(uri, this::refresh);
         this.registry = new DomainRegistry(mbeanServer, this::host, this::refreshSoon, alias);
+        this.hostBean.countDomainsWith(registry::size);
     }
 
     /**

@@ -73,7 +73,8 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     /** This bean wrapped with its descriptions and notifications, ready to register. */
     public DescribedMBean<DomainVcpuMXBean> asMBean() {
-        return new DescribedMBean<>(this, DomainVcpuMXBean.class, emitter, Map.of("Vcpus", VcpuTable.TABLE_TYPE));
+        return new DescribedMBean<>(this, DomainVcpuMXBean.class, emitter, Map.of("Vcpus", VcpuTable.TABLE_TYPE,
+                "Affinity", VcpuTable.AFFINITY_TYPE));
     }
 
     // --- attributes ---
@@ -112,6 +113,12 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     public TabularData getVcpus() {
         int mapLength = host.get().mapLength();
         return VcpuTable.of(ask(vcpus::vcpus), mapLength);
+    }
+
+    @Override
+    public TabularData getAffinity() {
+        int presentCpus = host.get().presentCpus();
+        return VcpuTable.affinity(ask(vcpus::vcpus), presentCpus);
     }
 
     @Override

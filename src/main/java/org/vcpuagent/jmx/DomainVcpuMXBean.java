@@ -38,6 +38,12 @@ public interface DomainVcpuMXBean {
             + "least significant bit).")
     TabularData getVcpus();
 
+    @Description("Where each vCPU may run, as numbers: one row per vCPU and host CPU (vcpu, cpu), with allowed "
+            + "true when the vCPU's affinity includes that CPU, as collectd's cpu_affinity reports it. The same "
+            + "information as the affinity column of Vcpus, for tools that take numbers only, such as jmx_exporter "
+            + "(libvirt_domain_vcpu_affinity).")
+    TabularData getAffinity();
+
     @Description("The pinning configured for each vCPU of the running domain, as cpulist text, "
             + "keyed by vCPU number (virsh vcpupin with no arguments).")
     Map<Integer, String> getPinInfo();

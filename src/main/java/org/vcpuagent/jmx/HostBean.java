@@ -17,6 +17,7 @@ public final class HostBean implements HostMXBean {
 
     private final String configuredUri;
     private final Runnable refresh;
+    private volatile java.util.function.IntSupplier liveDomainCount;
 
     private volatile String uri;
     private volatile String libvirtVersion = "";
@@ -34,6 +35,11 @@ public final class HostBean implements HostMXBean {
 
     public DescribedMBean<HostMXBean> asMBean() {
         return new DescribedMBean<>(this, HostMXBean.class, new NotificationBroadcasterSupport());
+    }
+
+    /** Makes DomainCount follow the registry itself, rather than the last refresh. */
+    public void countDomainsWith(java.util.function.IntSupplier count) {
+        this.liveDomainCount = count;
     }
 
     public void connected(String resolvedUri, String version) {
@@ -122,7 +128,8 @@ public final class HostBean implements HostMXBean {
 
     @Override
     public int getDomainCount() {
-        return domainCount;
+        java.util.function.IntSupplier live = liveDomainCount;
+        return live != null ? live.getAsInt() : domainCount;
     }
 
     @Override

@@ -93,6 +93,24 @@ class AgentConfigTest {
         assertMessage("cannot read the configuration file", "--config", dir.resolve("missing").toString());
     }
 
+    /** The launcher acts on these keys; Java must accept them from the file and the command line, and ignore them. */
+    @Test
+    void launcherKeysAreAcceptedAndOffByDefault(@TempDir Path dir) throws Exception {
+        assertEquals("", AgentConfig.DEFAULTS.get("prometheus.port"));
+        assertEquals("", AgentConfig.DEFAULTS.get("jolokia.port"));
+        assertEquals("127.0.0.1", AgentConfig.DEFAULTS.get("prometheus.host"));
+        assertEquals("127.0.0.1", AgentConfig.DEFAULTS.get("jolokia.host"));
+        assertEquals("", AgentConfig.DEFAULTS.get("jolokia.password.file"));
+        assertEquals("", AgentConfig.DEFAULTS.get("jolokia.access.file"));
+        Path file = dir.resolve("c.properties");
+        Files.writeString(file, "prometheus.port = 9876\njolokia.port = 8778\njolokia.password.file = pw\n"
+                + "jolokia.access.file = access\n");
+        AgentConfig c = AgentConfig.fromArgs(new String[] {"--config", file.toString(), "--prometheus-port", "1",
+            "--prometheus-host", "0.0.0.0", "--jolokia-port=2", "--jolokia-host", "::1", "--jolokia-password-file", "x",
+            "--jolokia-access-file", "y"});
+        assertEquals(AgentConfig.defaults().jmxPort(), c.jmxPort());
+    }
+
     private static void assertMessage(String expected, String... args) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentConfig.fromArgs(args));
         assertTrue(e.getMessage().contains(expected), () -> "'" + e.getMessage() + "' should contain '" + expected + "'");

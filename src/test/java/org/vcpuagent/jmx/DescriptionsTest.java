@@ -46,7 +46,7 @@ class DescriptionsTest {
     void domainBeanHasTheNamedMembersAllDescribed() throws Exception {
         MBeanInfo info = mbs.getMBeanInfo(new ObjectName("libvirt.vcpu:type=Domain,name=test"));
         assertDescribed(info);
-        assertEquals(Set.of("Name", "Uuid", "State", "MaxVcpus", "VcpuCount", "Vcpus", "PinInfo", "EmulatorPin",
+        assertEquals(Set.of("Name", "Uuid", "State", "MaxVcpus", "VcpuCount", "Vcpus", "Affinity", "PinInfo", "EmulatorPin",
                 "DataSource", "UnplugStatus"),
                 attributeNames(info));
         assertEquals(Set.of("setVcpus(int count)", "setVcpus(int count, boolean persistent)",

@@ -1,0 +1,111 @@
+package org.vcpuagent.exporters;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.management.MBeanServerConnection;
+import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** scripts/vcpu-agent's options for the two Java agents: off by default, refused when unsafe, read from the file. */
+class LauncherIT {
+
+    @Test
+    void bothJavaAgentsAreOffByDefault() throws Exception {
+        try (AgentProcess agent = AgentProcess.start()) {
+            RuntimeMXBean runtime = ManagementFactory.newPlatformMXBeanProxy(agent.jmx(),
+                    ManagementFactory.RUNTIME_MXBEAN_NAME, RuntimeMXBean.class);
+            assertTrue(runtime.getInputArguments().stream().noneMatch(a -> a.startsWith("-javaagent")),
+                    runtime.getInputArguments().toString());
+        }
+    }
+
+    @Test
+    void launcherOptionsBecomeJavaAgentsAndAreNotPassedOn() throws Exception {
+        int port = AgentProcess.freePort();
+        try (AgentProcess agent = AgentProcess.start("--prometheus-port=" + port)) {
+            MBeanServerConnection jmx = agent.jmx();
+            RuntimeMXBean runtime = ManagementFactory.newPlatformMXBeanProxy(jmx, ManagementFactory.RUNTIME_MXBEAN_NAME,
+                    RuntimeMXBean.class);
+            assertTrue(runtime.getInputArguments().stream().anyMatch(a -> a.startsWith("-javaagent:")
+                    && a.endsWith("jmx_prometheus_javaagent.jar=127.0.0.1:" + port + ":" + Path.of("config/jmx_exporter.yaml")
+                    .toAbsolutePath())), runtime.getInputArguments().toString());
+            String command = runtime.getSystemProperties().get("sun.java.command");
+            assertFalse(command.contains("prometheus"), command);
+            assertEquals(1.0, Scrape.of("http://127.0.0.1:" + port + "/metrics").require("libvirt_up"));
+        }
+    }
+
+    @Test
+    void jolokiaIsRefusedWithoutUsers(@TempDir Path dir) throws Exception {
+        AgentProcess.Result none = AgentProcess.run("--jolokia-port", "8778");
+        assertEquals(2, none.exitCode(), none.output());
+        assertTrue(none.output().contains("error: Jolokia needs users"), none.output());
+
+        Path password = dir.resolve("pw");
+        Files.writeString(password, "admin secret\n");
+        Path access = dir.resolve("access");
+        Files.writeString(access, "admin readwrite\n");
+        AgentProcess.Result onlyPassword = AgentProcess.run("--jolokia-port", "8778", "--jolokia-password-file",
+                password.toString());
+        assertEquals(2, onlyPassword.exitCode(), onlyPassword.output());
+        assertTrue(onlyPassword.output().contains("error: Jolokia needs users"), onlyPassword.output());
+
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-r--r--"));
+        AgentProcess.Result readable = AgentProcess.run("--jolokia-port", "8778", "--jolokia-password-file",
+                password.toString(), "--jolokia-access-file", access.toString());
+        assertEquals(2, readable.exitCode(), readable.output());
+        assertTrue(readable.output().contains("can be read by others (mode 644): run chmod 600"), readable.output());
+
+        AgentProcess.Result missing = AgentProcess.run("--jolokia-port", "8778", "--jolokia-password-file",
+                dir.resolve("nope").toString(), "--jolokia-access-file", access.toString());
+        assertEquals(2, missing.exitCode(), missing.output());
+        assertTrue(missing.output().contains("does not exist"), missing.output());
+    }
+
+    @Test
+    void badPortsAreRefused() throws Exception {
+        AgentProcess.Result r = AgentProcess.run("--prometheus-port", "70000");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.output().contains("prometheus.port '70000' is not allowed"), r.output());
+        AgentProcess.Result j = AgentProcess.run("--jolokia-port", "http");
+        assertEquals(2, j.exitCode(), j.output());
+        assertTrue(j.output().contains("jolokia.port 'http' is not allowed"), j.output());
+    }
+
+    /** The keys in the properties file, file paths relative to the file, as the agent reads its own. */
+    @Test
+    void thePropertiesFileTurnsBothOn(@TempDir Path dir) throws Exception {
+        int prometheus = AgentProcess.freePort();
+        int jolokia = AgentProcess.freePort();
+        Path password = dir.resolve("jolokia.password");
+        Files.writeString(password, "monitor monitor-secret\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(dir.resolve("jolokia.access"), "monitor readonly\n");
+        Path config = dir.resolve("agent.properties");
+        Files.writeString(config, "prometheus.port = " + prometheus + "\njolokia.port = " + jolokia + "\n"
+                + "jolokia.password.file = jolokia.password\njolokia.access.file = jolokia.access\n");
+        try (AgentProcess agent = AgentProcess.start(Map.of("VCPU_AGENT_CONFIG", config.toString()))) {
+            assertEquals(2.0, Scrape.of("http://127.0.0.1:" + prometheus + "/metrics")
+                    .require("libvirt_domain_vcpu_current", "domain", "test"));
+            Curl.Response r = null;
+            for (int i = 0; i < 100 && (r == null || r.http() != 200); i++) {
+                try {
+                    r = Curl.run("-u", "monitor:monitor-secret", "http://127.0.0.1:" + jolokia
+                            + "/jolokia/read/libvirt.vcpu:type=Domain,name=test/VcpuCount");
+                } catch (IllegalStateException e) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(2, ((Number) r.value()).intValue(), r.body());
+        }
+    }
+}
