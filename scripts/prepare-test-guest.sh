@@ -27,7 +27,7 @@
 # stdout (except --xml-only) is "key=value" lines (domain, xml, serial_log, ...) so
 # CI can eval it; progress goes to stderr.
 #
-# Env: GUEST_BOOT_TIMEOUT (s, default 60), GUEST_KERNEL_PACKAGE (default: what
+# Env: GUEST_BOOT_TIMEOUT (s, default 180: about 10 s on an idle machine, far more when loaded), GUEST_KERNEL_PACKAGE (default: what
 #      linux-image-amd64 depends on), VCPU_AGENT_CACHE (default
 #      /var/cache/vcpu-agent/guest), GUEST_STATE_DIR (default /var/lib/vcpu-agent).
 set -euo pipefail
@@ -35,7 +35,7 @@ set -euo pipefail
 readonly URI=qemu:///system
 readonly CACHE_DIR=${VCPU_AGENT_CACHE:-/var/cache/vcpu-agent/guest}
 readonly STATE_DIR=${GUEST_STATE_DIR:-/var/lib/vcpu-agent}
-readonly BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-60}
+readonly BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-180}
 readonly MAX_VCPUS=4
 readonly MEMORY_MIB=256
 # quiet keeps kernel chatter (which is slow under TCG) off the serial log; the

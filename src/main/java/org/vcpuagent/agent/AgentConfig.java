@@ -1,5 +1,7 @@
 package org.vcpuagent.agent;
 
+import org.vcpuagent.jmx.TlsSettings;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +22,8 @@ import java.util.regex.Pattern;
  * {@code jmx.port} is {@code --jmx-port}.
  */
 public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
-                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval) {
+                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval,
+                          TlsSettings jmxTls) {
 
     /** One libvirt connection: its alias (for ObjectNames when there are several) and URI. */
     public record ConnectionSpec(String alias, String uri) {
@@ -40,6 +43,11 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.password.file", "");
         DEFAULTS.put("jmx.access.file", "");
         DEFAULTS.put("jmx.insecure", "false");
+        DEFAULTS.put("jmx.ssl.keystore", "");
+        DEFAULTS.put("jmx.ssl.keystore.password.file", "");
+        DEFAULTS.put("jmx.ssl.truststore", "");
+        DEFAULTS.put("jmx.ssl.truststore.password.file", "");
+        DEFAULTS.put("jmx.ssl.need.client.auth", "false");
         DEFAULTS.put("refresh.interval", "2s");
         // Read by scripts/vcpu-agent, which turns them into -javaagent options; accepted and ignored here.
         DEFAULTS.put("prometheus.host", "127.0.0.1");
@@ -133,7 +141,13 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 path(v, "jmx.password.file", configDir, fromCommandLine),
                 path(v, "jmx.access.file", configDir, fromCommandLine),
                 bool(v, "jmx.insecure"),
-                duration(v.get("refresh.interval")));
+                duration(v.get("refresh.interval")),
+                TlsSettings.fromOptions(
+                        path(v, "jmx.ssl.keystore", configDir, fromCommandLine),
+                        path(v, "jmx.ssl.keystore.password.file", configDir, fromCommandLine),
+                        path(v, "jmx.ssl.truststore", configDir, fromCommandLine),
+                        path(v, "jmx.ssl.truststore.password.file", configDir, fromCommandLine),
+                        bool(v, "jmx.ssl.need.client.auth")));
     }
 
     /**
@@ -222,6 +236,8 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         return "Usage: vcpu-agent [--config FILE] [--uri URI] [--connections alias=uri,...] [--read-only true|false] "
                 + "[--jmx-host HOST] "
                 + "[--jmx-port PORT] [--jmx-password-file FILE] [--jmx-access-file FILE] [--jmx-insecure true|false] "
+                + "[--jmx-ssl-keystore FILE --jmx-ssl-keystore-password-file FILE [--jmx-ssl-need-client-auth true|false "
+                + "--jmx-ssl-truststore FILE --jmx-ssl-truststore-password-file FILE]] "
                 + "[--refresh-interval 2s]; with scripts/vcpu-agent also [--prometheus-port PORT] "
                 + "[--prometheus-host HOST] [--jolokia-port PORT] [--jolokia-host HOST] [--jolokia-password-file FILE] "
                 + "[--jolokia-access-file FILE]";

@@ -40,9 +40,8 @@ public final class Main {
         for (String connection : agent.describeConnections()) {
             System.out.println("vcpu-agent connected to " + connection);
         }
-        System.out.println("JMX: " + agent.jmxAddress() + (agent.isJmxAuthenticated()
-                ? " (password and access files in force)" : " (no authentication: loopback only)"));
-        System.out.println("Connect with: jconsole " + agent.jmxAddress());
+        System.out.println("JMX: " + agent.jmxAddress() + " (" + agent.jmxSecurity() + ")");
+        System.out.println("Connect with: " + agent.jconsoleCommand());
         stopped.await();
     }
 }

@@ -57,7 +57,7 @@ public final class VcpuAgent implements AutoCloseable {
                 link.start(mustConnect);
             }
             agent.jmx = JmxRemoteServer.start(mbeanServer, new JmxRemoteServer.Settings(config.jmxHost(),
-                    config.jmxPort(), config.jmxPasswordFile(), config.jmxAccessFile(), config.jmxInsecure()));
+                    config.jmxPort(), config.jmxPasswordFile(), config.jmxAccessFile(), config.jmxInsecure(), config.jmxTls()));
             agent.ticker.scheduleWithFixedDelay(() -> agent.links.forEach(LibvirtLink::followUnplugs),
                     UNPLUG_FOLLOW_MS, UNPLUG_FOLLOW_MS, TimeUnit.MILLISECONDS);
             return agent;
@@ -88,6 +88,16 @@ public final class VcpuAgent implements AutoCloseable {
 
     public boolean isJmxAuthenticated() {
         return jmx.isAuthenticated();
+    }
+
+    /** How JMX clients are kept out: TLS, client certificates, password files, loopback. */
+    public String jmxSecurity() {
+        return jmx.securitySummary();
+    }
+
+    /** The JConsole command line for this agent's connector (HOST:PORT with TLS flags when TLS is on). */
+    public String jconsoleCommand() {
+        return jmx.jconsoleCommand();
     }
 
     /** The Host bean of the first connection. */

@@ -4,70 +4,120 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.management.MBeanServer;
+import javax.management.Notification;
+import javax.management.remote.JMXConnectionNotification;
 import javax.management.remote.JMXConnectorServer;
-import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import javax.management.remote.rmi.RMIJRMPServerImpl;
+import javax.net.ssl.SSLContext;
+import javax.rmi.ssl.SslRMIClientSocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
+import java.rmi.AlreadyBoundException;
 import java.rmi.NoSuchObjectException;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
+import java.rmi.server.RMIClientSocketFactory;
+import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The JMX RMI connector: registry and connector on one fixed port, bound to one address, with the
- * JDK's standard password and access files.
+ * JDK's standard password and access files, optionally over TLS (registry included), and with every
+ * change written to the audit log ({@link AuditForwarder}).
  */
 public final class JmxRemoteServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JmxRemoteServer.class);
+
+    /** The JNDI environment key that makes a client reach an RMI registry over TLS. */
+    public static final String JNDI_SOCKET_FACTORY = "com.sun.jndi.rmi.factory.socket";
+
+    /** The name the connector's stub is bound to in the registry, as JConsole expects. */
+    static final String BINDING = "jmxrmi";
 
     private final Registry registry;
     private final JMXConnectorServer server;
     private final String host;
     private final int port;
     private final boolean authenticated;
+    private final boolean loopback;
+    private final TlsSettings tls;
 
-    private JmxRemoteServer(Registry registry, JMXConnectorServer server, String host, int port, boolean authenticated) {
+    private JmxRemoteServer(Registry registry, JMXConnectorServer server, String host, int port, boolean authenticated,
+                            boolean loopback, TlsSettings tls) {
         this.registry = registry;
         this.server = server;
         this.host = host;
         this.port = port;
         this.authenticated = authenticated;
+        this.loopback = loopback;
+        this.tls = tls;
     }
 
-    /** What the connector needs to know; port 0 picks a free port. */
-    public record Settings(String host, int port, Path passwordFile, Path accessFile, boolean insecure) {
+    /**
+     * What the connector needs to know; port 0 picks a free port.
+     *
+     * @param tls null for clear-text JMX; otherwise TLS for the registry and the connector
+     */
+    public record Settings(String host, int port, Path passwordFile, Path accessFile, boolean insecure,
+                           TlsSettings tls) {
+
+        /** Without TLS. */
+        public Settings(String host, int port, Path passwordFile, Path accessFile, boolean insecure) {
+            this(host, port, passwordFile, accessFile, insecure, null);
+        }
+    }
+
+    /**
+     * The environment a JMX client passes to {@code JMXConnectorFactory.connect} to reach a TLS
+     * connector by its {@link #address()}: the registry lookup goes over TLS too. The client's
+     * {@code javax.net.ssl.trustStore} (and {@code keyStore}, for client certificates) system
+     * properties say whom it trusts and who it is.
+     */
+    public static Map<String, Object> tlsClientEnvironment() {
+        Map<String, Object> env = new HashMap<>();
+        env.put(JNDI_SOCKET_FACTORY, new SslRMIClientSocketFactory());
+        return env;
     }
 
     public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s) throws IOException {
         InetAddress address = InetAddress.getByName(s.host());
         boolean loopback = address.isLoopbackAddress();
-        checkSecurity(s, address, loopback);
+        checkSecurity(s, loopback);
+        // Every TLS mistake is refused here, before anything listens.
+        SSLContext ssl = s.tls() == null ? null : TlsContexts.build(s.tls());
 
         int port = s.port() == 0 ? freePort(address) : s.port();
         if (System.getProperty("java.rmi.server.hostname") == null && !address.isAnyLocalAddress()) {
             // The stub a client downloads names this host; it must be the address we listen on.
             System.setProperty("java.rmi.server.hostname", s.host());
         }
-        BoundServerSocketFactory sockets = new BoundServerSocketFactory(address);
+        // Equal server socket factories make RMI share one listening socket between the registry and
+        // the connector (and every client connection object it exports).
+        RMIServerSocketFactory sockets = ssl == null ? new BoundServerSocketFactory(address)
+                : new SslBoundServerSocketFactory(address, ssl, s.tls().needClientAuth());
+        // Goes into the stubs: clients connect with TLS, using their own javax.net.ssl.* settings.
+        RMIClientSocketFactory clientSockets = ssl == null ? null : new SslRMIClientSocketFactory();
         Registry registry;
         try {
-            registry = LocateRegistry.createRegistry(port, null, sockets);
+            registry = LocateRegistry.createRegistry(port, clientSockets, sockets);
         } catch (IOException e) {
             throw new IOException("cannot listen for JMX on " + s.host() + ":" + port + ": " + e.getMessage()
                     + " (is another agent or program using that port? choose another with --jmx-port)", e);
         }
         Map<String, Object> env = new HashMap<>();
         env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets);
+        if (clientSockets != null) {
+            env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, clientSockets);
+        }
         // Only user name and password may be deserialized before authentication.
         env.put("jmx.remote.rmi.server.credential.types", new String[] {String[].class.getName(), String.class.getName()});
         boolean auth = s.passwordFile() != null;
@@ -75,60 +125,78 @@ public final class JmxRemoteServer implements AutoCloseable {
             env.put("jmx.remote.x.password.file", s.passwordFile().toString());
             env.put("jmx.remote.x.access.file", s.accessFile().toString());
         }
-        JMXConnectorServer server;
+        RMIConnectorServer server = null;
         try {
-            // The connector exports itself on the registry's port and binds its stub there by name.
-            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi://" + s.host() + ":" + port
-                    + "/jndi/rmi://" + s.host() + ":" + port + "/jmxrmi");
-            server = JMXConnectorServerFactory.newJMXConnectorServer(url, env, mbeanServer);
+            // The connector is exported on the registry's port; its stub is bound into the registry
+            // directly (not through JNDI, which would have to connect back to the registry, over TLS
+            // and with a client certificate when those are on).
+            RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, clientSockets, sockets, env);
+            server = new RMIConnectorServer(new JMXServiceURL("rmi", s.host(), port), env, rmiServer, mbeanServer);
             server.start();
-        } catch (IOException | RuntimeException e) {
+            // start() put the access-file controller in front of the MBean server; the audit goes in
+            // front of that, so it also sees what the controller refuses. It is in place before the
+            // stub is bound, so no client can reach the connector without it.
+            server.setMBeanServerForwarder(AuditForwarder.create());
+            server.addNotificationListener(JmxRemoteServer::logConnection, null, null);
+            registry.bind(BINDING, rmiServer.toStub());
+        } catch (IOException | RuntimeException | AlreadyBoundException e) {
+            if (server != null) {
+                try {
+                    server.stop();
+                } catch (IOException | RuntimeException stop) {
+                    e.addSuppressed(stop);
+                }
+            }
             UnicastRemoteObject.unexportObject(registry, true);
             throw e instanceof IOException io ? io : new IOException("cannot start the JMX connector: " + e.getMessage(), e);
         }
-        JmxRemoteServer started = new JmxRemoteServer(registry, server, s.host(), port, auth);
+        JmxRemoteServer started = new JmxRemoteServer(registry, server, s.host(), port, auth, loopback, s.tls());
+        if (s.tls() != null) {
+            LOG.info("JMX over TLS on {}:{} (registry and connector){}", s.host(), port,
+                    s.tls().needClientAuth() ? ", client certificates required" : "");
+        }
         if (!auth) {
-            LOG.warn("JMX authentication is off: anyone who can reach {}:{} can change domains", s.host(), port);
+            if (s.tls() != null && s.tls().needClientAuth()) {
+                LOG.warn("JMX clients are authenticated by their TLS certificate only: every client the truststore "
+                        + "trusts can change domains, and the audit log names it anonymous (add a password and an "
+                        + "access file for roles and named users)");
+            } else {
+                LOG.warn("JMX authentication is off: anyone who can reach {}:{} can change domains", s.host(), port);
+            }
         }
         return started;
     }
 
-    private static void checkSecurity(Settings s, InetAddress address, boolean loopback) throws IOException {
+    /** Who connects and leaves: the connection id names the client's address and user. */
+    private static void logConnection(Notification n, Object handback) {
+        if (n instanceof JMXConnectionNotification c) {
+            switch (c.getType()) {
+                case JMXConnectionNotification.OPENED -> LOG.info("JMX client connected: {}", c.getConnectionId());
+                case JMXConnectionNotification.CLOSED -> LOG.info("JMX client disconnected: {}", c.getConnectionId());
+                case JMXConnectionNotification.FAILED -> LOG.info("JMX client connection failed: {}: {}",
+                        c.getConnectionId(), c.getMessage());
+                default -> LOG.debug("JMX connection {}: {}", c.getType(), c.getConnectionId());
+            }
+        }
+    }
+
+    private static void checkSecurity(Settings s, boolean loopback) throws IOException {
         if (s.passwordFile() == null && s.accessFile() != null) {
             throw new IllegalArgumentException("an access file (" + s.accessFile() + ") was given without a password "
                     + "file: give --jmx-password-file too, or neither");
         }
+        boolean clientCertificates = s.tls() != null && s.tls().needClientAuth();
         if (s.passwordFile() != null) {
             if (s.accessFile() == null) {
                 throw new IllegalArgumentException("a password file was given without an access file: give "
                         + "--jmx-access-file too, or every authenticated user could change domains");
             }
-            checkReadable(s.accessFile(), "access file");
-            checkOwnerOnly(s.passwordFile());
-        } else if (!loopback && !s.insecure()) {
+            SecureFiles.checkReadable(s.accessFile(), "JMX access file");
+            SecureFiles.checkOwnerOnly(s.passwordFile(), "JMX password file");
+        } else if (!loopback && !s.insecure() && !clientCertificates) {
             throw new IllegalArgumentException("refusing to serve JMX on " + s.host() + " without authentication: "
-                    + "give --jmx-password-file and --jmx-access-file, bind to 127.0.0.1, or set jmx.insecure=true "
-                    + "if the network is trusted");
-        }
-    }
-
-    private static void checkReadable(Path file, String what) {
-        if (!Files.isReadable(file)) {
-            throw new IllegalArgumentException("the JMX " + what + " " + file + " does not exist or cannot be read");
-        }
-    }
-
-    /** The JDK's own agent refuses a password file others can read; so do we. */
-    private static void checkOwnerOnly(Path file) throws IOException {
-        checkReadable(file, "password file");
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                throw new IllegalArgumentException("the JMX password file " + file + " can be read by others ("
-                        + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "): run chmod 600 " + file);
-            }
-        } catch (UnsupportedOperationException e) {
-            LOG.warn("cannot check the permissions of {} on this file system", file);
+                    + "give --jmx-password-file and --jmx-access-file, require TLS client certificates "
+                    + "(--jmx-ssl-need-client-auth), bind to 127.0.0.1, or set jmx.insecure=true if the network is trusted");
         }
     }
 
@@ -138,7 +206,10 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
     }
 
-    /** {@code service:jmx:rmi:///jndi/rmi://HOST:PORT/jmxrmi}, what JConsole and clients take. */
+    /**
+     * {@code service:jmx:rmi:///jndi/rmi://HOST:PORT/jmxrmi}, what JMX clients take; with TLS they
+     * also need {@link #tlsClientEnvironment()}.
+     */
     public JMXServiceURL address() {
         try {
             return new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi");
@@ -151,8 +222,60 @@ public final class JmxRemoteServer implements AutoCloseable {
         return port;
     }
 
+    /** Whether the password and access files are in force. */
     public boolean isAuthenticated() {
         return authenticated;
+    }
+
+    /** Whether the registry and the connector speak TLS. */
+    public boolean isTls() {
+        return tls != null;
+    }
+
+    /** Whether TLS clients must present a certificate the truststore trusts. */
+    public boolean isClientCertificateRequired() {
+        return tls != null && tls.needClientAuth();
+    }
+
+    /**
+     * How clients are kept out, for the start-up message: {@code password and access files in force},
+     * {@code no authentication: loopback only}, {@code TLS, client certificates required, ...}.
+     */
+    public String securitySummary() {
+        List<String> parts = new ArrayList<>();
+        if (tls != null) {
+            parts.add("TLS");
+        }
+        if (isClientCertificateRequired()) {
+            parts.add("client certificates required");
+        }
+        if (authenticated) {
+            parts.add("password and access files in force");
+        } else if (!isClientCertificateRequired()) {
+            parts.add(loopback ? "no authentication: loopback only" : "no authentication: open to the network (jmx.insecure)");
+        }
+        return String.join(", ", parts);
+    }
+
+    /**
+     * The JConsole command for this connector. With TLS JConsole must be given {@code HOST:PORT},
+     * not the service URL: only then does it look the registry up over TLS (it tries TLS first and
+     * checks that the connector's stub is TLS too); with a service URL it would look it up in clear
+     * text and fail. The truststore (and, with client certificates, the keystore) are the client's.
+     */
+    public String jconsoleCommand() {
+        if (tls == null) {
+            return "jconsole " + address();
+        }
+        String flags = "-J-Djavax.net.ssl.trustStore=CLIENT_TRUSTSTORE -J-Djavax.net.ssl.trustStorePassword=PASSWORD ";
+        if (isClientCertificateRequired()) {
+            flags += "-J-Djavax.net.ssl.keyStore=CLIENT_KEYSTORE -J-Djavax.net.ssl.keyStorePassword=PASSWORD ";
+        }
+        return "jconsole " + flags + hostPort();
+    }
+
+    private String hostPort() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
     @Override

@@ -36,7 +36,7 @@ public final class RealGuest implements AutoCloseable {
     static final String URI = "qemu:///system";
     private static final Path SCRIPT = Path.of("scripts/prepare-test-guest.sh");
     private static final String ONLINE_PREFIX = "VCPU-ONLINE: ";
-    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration VIRSH_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
