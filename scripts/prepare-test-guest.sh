@@ -10,12 +10,14 @@
 # set on the serial console as "VCPU-ONLINE: <cpulist>" (once at boot, then on each
 # change), so tests can observe the guest's view through the serial log file.
 #
-# Usage: prepare-test-guest.sh [--start | --xml-only | --undefine] [NAME]
+# Usage: prepare-test-guest.sh [--start | --xml-only | --undefine] [--max-vcpus N] [NAME]
 #   (no option)  build/cache kernel + initramfs, write the domain XML, print paths
 #   --xml-only   same, but print only the XML path on stdout
 #   --start      also (re)define and start the domain on qemu:///system and wait
 #                until the guest prints its first VCPU-ONLINE line
 #   --undefine   destroy + undefine the domain, remove its serial log and XML
+#   --max-vcpus N  the domain's maximum vCPU count (default 4; 1 is plugged in at
+#                boot, the others are hot-pluggable)
 # NAME defaults to vcpu-agent-guest.
 #
 # An existing domain of the same NAME is always destroyed and undefined before
@@ -36,7 +38,7 @@ readonly URI=qemu:///system
 readonly CACHE_DIR=${VCPU_AGENT_CACHE:-/var/cache/vcpu-agent/guest}
 readonly STATE_DIR=${GUEST_STATE_DIR:-/var/lib/vcpu-agent}
 readonly BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-180}
-readonly MAX_VCPUS=4
+MAX_VCPUS=4
 readonly MEMORY_MIB=256
 # quiet keeps kernel chatter (which is slow under TCG) off the serial log; the
 # VCPU-ONLINE lines come from userspace and are unaffected. panic=-1 turns a
@@ -56,6 +58,10 @@ while (($#)); do
         --start) mode=start ;;
         --xml-only) mode=xml-only ;;
         --undefine) mode=undefine ;;
+        --max-vcpus)
+            (($# >= 2)) || { log "--max-vcpus needs a number"; usage; }
+            MAX_VCPUS=$2; shift ;;
+        --max-vcpus=*) MAX_VCPUS=${1#--max-vcpus=} ;;
         -h | --help) usage 0 ;;
         -*) log "unknown option: $1"; usage ;;
         *) [[ -z $name ]] || usage; name=$1 ;;
@@ -63,6 +69,10 @@ while (($#)); do
     shift
 done
 name=${name:-vcpu-agent-guest}
+[[ $MAX_VCPUS =~ ^[0-9]{1,3}$ ]] && ((10#$MAX_VCPUS >= 1 && 10#$MAX_VCPUS <= 255)) \
+    || die "invalid --max-vcpus: $MAX_VCPUS (give 1 to 255)"
+MAX_VCPUS=$((10#$MAX_VCPUS))
+readonly MAX_VCPUS
 [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "invalid domain name: $name"
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 

@@ -2,6 +2,7 @@ package org.vcpuagent.agent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.StatsCache;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.LibvirtException;
@@ -29,14 +30,17 @@ final class DomainRegistry implements AutoCloseable {
     private final Supplier<HostInfo> host;
     private final Runnable onDomainGone;
     private final String connectionAlias;
+    private final StatsCache stats;
     private final Map<String, DomainVcpuBean> byUuid = new LinkedHashMap<>();
 
     /** @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection */
-    DomainRegistry(MBeanServer mbeanServer, Supplier<HostInfo> host, Runnable onDomainGone, String connectionAlias) {
+    DomainRegistry(MBeanServer mbeanServer, Supplier<HostInfo> host, Runnable onDomainGone, String connectionAlias,
+                   StatsCache stats) {
         this.mbeanServer = mbeanServer;
         this.host = host;
         this.onDomainGone = onDomainGone;
         this.connectionAlias = connectionAlias;
+        this.stats = stats;
     }
 
     /**
@@ -45,23 +49,38 @@ final class DomainRegistry implements AutoCloseable {
      */
     synchronized void sync(List<Domain> active) {
         Set<String> seen = new HashSet<>();
+        List<String> appeared = new ArrayList<>();
         for (Domain d : active) {
             seen.add(d.uuid());
             if (byUuid.containsKey(d.uuid())) {
                 d.close();
-            } else {
-                register(d);
+            } else if (register(d)) {
+                appeared.add(d.name());
             }
         }
+        List<String> gone = new ArrayList<>();
         for (String uuid : new ArrayList<>(byUuid.keySet())) {
             if (!seen.contains(uuid)) {
+                gone.add(byUuid.get(uuid).getName());
                 remove(uuid);
             }
         }
+        // One line per refresh, not per domain: a thousand log lines cost more than the registrations.
+        if (!appeared.isEmpty()) {
+            LOG.info("{} domain(s) appeared: {}", appeared.size(), abbreviate(appeared));
+        }
+        if (!gone.isEmpty()) {
+            LOG.info("{} domain(s) went away: {}", gone.size(), abbreviate(gone));
+        }
     }
 
-    private void register(Domain d) {
-        DomainVcpuBean bean = new DomainVcpuBean(d, host, onDomainGone, connectionAlias);
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 10 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 10)) + ", ... (" + (names.size() - 10) + " more)";
+    }
+
+    private boolean register(Domain d) {
+        DomainVcpuBean bean = new DomainVcpuBean(d, host, onDomainGone, connectionAlias, stats);
         try {
             // The first look sets the baseline that later notifications compare with.
             bean.lookForChanges();
@@ -71,10 +90,12 @@ final class DomainRegistry implements AutoCloseable {
         try {
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());
             byUuid.put(d.uuid(), bean);
-            LOG.info("domain {} appeared: registered {}", d.name(), bean.objectName());
+            LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
+            return true;
         } catch (JMException e) {
             LOG.error("cannot register the MBean of domain {}: {}", d.name(), e.toString());
             d.close();
+            return false;
         }
     }
 
@@ -89,7 +110,7 @@ final class DomainRegistry implements AutoCloseable {
             LOG.warn("cannot unregister {}: {}", bean.objectName(), e.toString());
         }
         bean.domain().close();
-        LOG.info("domain {} went away: unregistered {}", bean.getName(), bean.objectName());
+        LOG.debug("domain {} went away: unregistered {}", bean.getName(), bean.objectName());
     }
 
     synchronized DomainVcpuBean bean(String uuid) {

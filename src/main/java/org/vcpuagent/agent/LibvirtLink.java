@@ -2,11 +2,13 @@ package org.vcpuagent.agent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.StatsCache;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.jmx.ObjectNames;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.DomainEventListener;
+import org.vcpuagent.libvirt.DomainStatsReader;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.model.HostInfo;
 
@@ -49,6 +51,9 @@ final class LibvirtLink implements AutoCloseable {
     private final DomainRegistry registry;
     private final ScheduledExecutorService worker;
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final StatsCache stats = new StatsCache();
+    /** vcpu.current per domain at the last statistics read; changes mean someone changed a count. */
+    private final java.util.Map<String, Integer> lastCurrent = new java.util.HashMap<>();
     private volatile Connection connection;
     private volatile HostInfo hostInfo;
     private volatile boolean closed;
@@ -68,7 +73,7 @@ final class LibvirtLink implements AutoCloseable {
             return t;
         });
         this.hostBean = new HostBean(uri, this::refresh);
-        this.registry = new DomainRegistry(mbeanServer, this::host, this::refreshSoon, alias);
+        this.registry = new DomainRegistry(mbeanServer, this::host, this::refreshSoon, alias, stats);
         this.hostBean.countDomainsWith(registry::size);
     }
 
@@ -177,6 +182,7 @@ final class LibvirtLink implements AutoCloseable {
         }
         try {
             hostInfo = c.hostInfo();
+            readStatistics(c);
             registry.sync(c.listActiveDomains());
             for (DomainVcpuBean bean : registry.beans()) {
                 lookAt(bean);
@@ -224,9 +230,27 @@ final class LibvirtLink implements AutoCloseable {
         }
     }
 
-    /** Follows pending unplugs more often than the refresh, so their outcome is announced promptly. */
-    void followUnplugs() {
+    /**
+     * Every 500 ms: one statistics call for all domains (which also feeds the wait/delay columns),
+     * a fresh look at any domain whose vCPU count changed (libvirt sends no event for that, e.g. for
+     * virsh setvcpus run by someone else), and pending unplugs followed.
+     */
+    void tick() {
         onWorker(() -> {
+            Connection c = connection;
+            if (c == null) {
+                return;
+            }
+            try {
+                for (String uuid : readStatistics(c)) {
+                    DomainVcpuBean bean = registry.bean(uuid);
+                    if (bean != null) {
+                        lookAt(bean);
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("statistics from {}: {}", uri, e.getMessage());
+            }
             for (DomainVcpuBean bean : registry.beans()) {
                 try {
                     bean.followUnplug();
@@ -235,6 +259,29 @@ final class LibvirtLink implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** Reads every domain's statistics into the cache; returns the domains whose vcpu.current changed. */
+    private synchronized List<String> readStatistics(Connection c) {
+        java.util.Map<String, org.vcpuagent.model.DomainVcpuStats> all;
+        try {
+            all = DomainStatsReader.allActiveWithoutWaiting(c);
+        } catch (LibvirtException e) {
+            if (e.isConnectionLost()) {
+                throw e;
+            }
+            return List.of();
+        }
+        stats.update(all);
+        List<String> changed = new java.util.ArrayList<>();
+        all.forEach((uuid, s) -> {
+            Integer before = lastCurrent.put(uuid, s.current());
+            if (before != null && s.current() != null && !before.equals(s.current())) {
+                changed.add(uuid);
+            }
+        });
+        lastCurrent.keySet().retainAll(all.keySet());
+        return changed;
     }
 
     private void onWorker(Runnable task) {

@@ -22,7 +22,7 @@ public final class VcpuAgent implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(VcpuAgent.class);
 
-    /** How often pending unplugs are looked at, independent of the refresh interval. */
+    /** How often statistics are read and pending unplugs looked at, independent of the refresh interval. */
     private static final long UNPLUG_FOLLOW_MS = 500;
 
     private final AgentConfig config;
@@ -58,7 +58,7 @@ public final class VcpuAgent implements AutoCloseable {
             }
             agent.jmx = JmxRemoteServer.start(mbeanServer, new JmxRemoteServer.Settings(config.jmxHost(),
                     config.jmxPort(), config.jmxPasswordFile(), config.jmxAccessFile(), config.jmxInsecure(), config.jmxTls()));
-            agent.ticker.scheduleWithFixedDelay(() -> agent.links.forEach(LibvirtLink::followUnplugs),
+            agent.ticker.scheduleWithFixedDelay(() -> agent.links.forEach(LibvirtLink::tick),
                     UNPLUG_FOLLOW_MS, UNPLUG_FOLLOW_MS, TimeUnit.MILLISECONDS);
             return agent;
         } catch (IOException | RuntimeException e) {

@@ -47,14 +47,26 @@ public final class DomainVcpus {
 
     private final Domain domain;
     private final Supplier<HostInfo> host;
+    private final StatsCache stats;
     private volatile int maxVcpus = -1;
     /** Why libvirt's own vCPU answers are not trusted now; null while they are. */
     private volatile String staleReason;
     private volatile PendingUnplug pending;
 
     public DomainVcpus(Domain domain, Supplier<HostInfo> host) {
+        this(domain, host, null);
+    }
+
+    /** @param stats the connection's statistics cache; null to read the statistics on every read */
+    public DomainVcpus(Domain domain, Supplier<HostInfo> host, StatsCache stats) {
         this.domain = domain;
         this.host = host;
+        this.stats = stats;
+    }
+
+    /** How old the wait, delay and halted figures are, in ms; 0 when read with the vCPUs. */
+    public long statsAgeMillis() {
+        return stats == null ? 0 : stats.ageMillis();
     }
 
     public Domain domain() {
@@ -142,6 +154,10 @@ public final class DomainVcpus {
 
     /** The statistics enrich a reading; a driver without them (or a failure) must not spoil it. */
     private Map<Integer, VcpuStats> statisticsByNumber() {
+        if (stats != null) {
+            return stats.get(domain.uuid()).map(s -> s.vcpus().stream()
+                    .collect(Collectors.toMap(VcpuStats::number, v -> v, (a, b) -> a))).orElse(Map.of());
+        }
         try {
             return DomainStatsReader.of(domain).vcpus().stream()
                     .collect(Collectors.toMap(VcpuStats::number, s -> s, (a, b) -> a));

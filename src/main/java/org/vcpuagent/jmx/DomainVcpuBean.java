@@ -51,9 +51,15 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     /** @param connection the connection's alias for the ObjectName, or null with a single connection */
     public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone, String connection) {
+        this(domain, host, onDomainGone, connection, null);
+    }
+
+    /** @param stats the connection's statistics cache, or null to read statistics with every Vcpus read */
+    public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone, String connection,
+                          org.vcpuagent.domain.StatsCache stats) {
         this.domain = domain;
         this.host = host;
-        this.vcpus = new DomainVcpus(domain, host);
+        this.vcpus = new DomainVcpus(domain, host, stats);
         this.onDomainGone = onDomainGone;
         this.objectName = ObjectNames.domain(connection, domain.name());
     }
@@ -139,6 +145,11 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     @Override
     public String getDataSource() {
         return vcpus.dataSource();
+    }
+
+    @Override
+    public long getStatsAgeMillis() {
+        return vcpus.statsAgeMillis();
     }
 
     @Override

@@ -60,6 +60,10 @@ public interface DomainVcpuMXBean {
             + "settles (announced by a libvirt.vcpu.unplug.settled notification).")
     String getUnplugStatus();
 
+    @Description("Age in milliseconds of the wait, delay and halted columns of Vcpus: they come from one "
+            + "libvirt statistics call for all domains every 500 ms; the other columns are read when asked.")
+    long getStatsAgeMillis();
+
     @Description("Changes the number of vCPUs of the running domain (virsh setvcpus --live). Returns what "
             + "happened; a shrink the guest has not finished within libvirt's timeout is reported as pending.")
     @OperationName("setVcpus")

@@ -47,7 +47,7 @@ class DescriptionsTest {
         MBeanInfo info = mbs.getMBeanInfo(new ObjectName("libvirt.vcpu:type=Domain,name=test"));
         assertDescribed(info);
         assertEquals(Set.of("Name", "Uuid", "State", "MaxVcpus", "VcpuCount", "Vcpus", "Affinity", "PinInfo", "EmulatorPin",
-                "DataSource", "UnplugStatus"),
+                "DataSource", "UnplugStatus", "StatsAgeMillis"),
                 attributeNames(info));
         assertEquals(Set.of("setVcpus(int count)", "setVcpus(int count, boolean persistent)",
                 "pinVcpu(int vcpu, java.lang.String cpulist)", "pinVcpuMap(int vcpu, [B cpumap)",

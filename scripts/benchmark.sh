@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# vcpu-agent side by side with virsh, in one run: read latency, scripting cost, changes, scale to many
+# domains, footprint, notification latency. Prints Markdown tables and, after a full run, writes
+# src/site/markdown/benchmarks.md (machine facts, this exact command, the tables, the targets).
+#
+# Usage: scripts/benchmark.sh [--only latency,scripting,changes,notify,scale] [--quick]
+#                             [--page FILE] [--no-page] [--skip-build]
+#   --only       run a subset; the page then goes to target/benchmarks-partial.md
+#   --quick      fewer repetitions, shorter idle windows (a smoke run of about 5 minutes)
+#   --skip-build use target/vcpu-agent.jar and target/test-classes as they are
+#
+# Needs root and libvirtd with QEMU for the parts on real guests (scripts/install-libvirt-host.sh);
+# the scale part needs only libvirt's test driver. The full run takes about 15 minutes on 2 cores.
+# Every guest (vcpu-bench, vcpu-bench16) and agent process it starts is removed at the end, also
+# on Ctrl-C or SIGTERM.
+# Environment: JAVA_HOME (a JDK 17 or newer), BENCH_JAVA_OPTS (extra options for the benchmark's JVM).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+cd "$root"
+
+build=1
+args=()
+for a in "$@"; do
+  case $a in
+    --skip-build) build=0 ;;
+    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+command -v "$java" >/dev/null || { echo "error: no java found: install a JDK 17 or newer, or set JAVA_HOME" >&2; exit 1; }
+
+if ((build)); then
+  echo "building target/vcpu-agent.jar and the test classes ..." >&2
+  mvn -q -B package -DskipTests
+  mvn -q -B test-compile
+fi
+
+# The benchmark's JVM forwards SIGINT/SIGTERM to its shutdown hook, which removes guests and agents.
+# shellcheck disable=SC2086
+exec "$java" ${BENCH_JAVA_OPTS:-} -Dbench.command="scripts/benchmark.sh${args[*]:+ ${args[*]}}" \
+  -Dlogback.configurationFile="$root/config/logback.xml" \
+  -cp "$root/target/test-classes:$root/target/vcpu-agent.jar" org.vcpuagent.bench.Benchmark "${args[@]}"
