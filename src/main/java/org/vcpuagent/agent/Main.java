@@ -12,6 +12,12 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        // First, before anything the agent needs: the client must not pay for JNA, libvirt or logging.
+        if (args.length > 0 && args[0].equals("client")) {
+            System.exit(org.vcpuagent.client.ClientMain.run(
+                    java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            return;
+        }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(AgentConfig.usage());
             return;

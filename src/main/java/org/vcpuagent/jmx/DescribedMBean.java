@@ -73,7 +73,10 @@ public final class DescribedMBean<T> extends StandardEmitterMBean {
         }
         if (info == null) {
             MBeanInfo base = super.getMBeanInfo();
+            // Sorted: reflection's order differs from one start to the next, and JConsole shows it as is.
             MBeanOperationInfo[] ops = Arrays.stream(base.getOperations()).map(this::shownName)
+                    .sorted(java.util.Comparator.comparing(MBeanOperationInfo::getName)
+                            .thenComparingInt(o -> o.getSignature().length))
                     .toArray(MBeanOperationInfo[]::new);
             MBeanAttributeInfo[] attrs = Arrays.stream(base.getAttributes()).map(this::openDataInfo)
                     .toArray(MBeanAttributeInfo[]::new);
@@ -163,6 +166,12 @@ public final class DescribedMBean<T> extends StandardEmitterMBean {
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("attribute " + n + " of "
                         + mbeanInterface.getSimpleName() + " has no @Description"));
+    }
+
+    /** Every operation changes the domain, or re-reads it and notifies: none is a mere query. */
+    @Override
+    protected int getImpact(MBeanOperationInfo info) {
+        return MBeanOperationInfo.ACTION;
     }
 
     @Override

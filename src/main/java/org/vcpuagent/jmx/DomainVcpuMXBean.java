@@ -8,8 +8,8 @@ import java.util.Map;
  * {@code libvirt.vcpu:type=Domain,name=<domain name>}. Every attribute is read from libvirt when
  * it is asked for.
  */
-@Description("Virtual CPUs of one running or paused libvirt domain. Attributes are read from libvirt "
-        + "when asked for; operations act on the running domain (libvirt's LIVE flag).")
+@Description("The vCPUs of one running or paused libvirt domain, read from libvirt when asked for; "
+        + "operations change the running domain.")
 public interface DomainVcpuMXBean {
 
     @Description("The domain's name, as virsh list shows it.")
@@ -31,11 +31,8 @@ public interface DomainVcpuMXBean {
 
     void setVcpuCount(int count);
 
-    @Description("One row per vCPU, as virDomainGetVcpus reports it now (virsh vcpuinfo). Columns: "
-            + "number; state (offline, running or blocked); cpuTime (CPU time used, nanoseconds); "
-            + "cpu (the host CPU it last ran on, -1 if offline); affinity (host CPUs it may run on, "
-            + "cpulist text); cpumap (the same as bytes: byte 0 holds CPUs 0-7, lowest CPU in the "
-            + "least significant bit).")
+    @Description("One row per vCPU, as virsh vcpuinfo: state, cpu (host CPU, -1 if offline), cpuTime, wait "
+            + "and delay in ns, affinity (cpulist), cpumap (the same as bytes).")
     TabularData getVcpus();
 
     @Description("Where each vCPU may run, as numbers: one row per vCPU and host CPU (vcpu, cpu), with allowed "
@@ -81,8 +78,8 @@ public interface DomainVcpuMXBean {
     @Description("Pins one vCPU of the running domain to a set of host CPUs (virsh vcpupin --live).")
     void pinVcpu(
             @Description(name = "vcpu", value = "The vCPU number, from 0 to VcpuCount - 1.") int vcpu,
-            @Description(name = "cpulist", value = "Host CPUs as cpulist text: 0-3,8 ; ^N excludes "
-                    + "CPU N ; r means every host CPU.") String cpulist);
+            @Description(name = "cpulist", value = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 "
+                    + "(^N excludes CPU N; r = all); CPUs 0 to PresentCpus - 1 of the Host MBean.") String cpulist);
 
     @Description("Pins one vCPU of the running domain with a raw cpumap, as virDomainPinVcpu takes it.")
     void pinVcpuMap(
@@ -92,8 +89,8 @@ public interface DomainVcpuMXBean {
 
     @Description("Pins the domain's emulator threads to a set of host CPUs (virsh emulatorpin --live).")
     void pinEmulator(
-            @Description(name = "cpulist", value = "Host CPUs as cpulist text: 0-3,8 ; ^N excludes "
-                    + "CPU N ; r means every host CPU.") String cpulist);
+            @Description(name = "cpulist", value = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 "
+                    + "(^N excludes CPU N; r = all); CPUs 0 to PresentCpus - 1 of the Host MBean.") String cpulist);
 
     @Description("Reads the vCPU count and pinning from libvirt now and sends a notification for "
             + "every change since the last look.")

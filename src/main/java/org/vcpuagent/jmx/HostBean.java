@@ -135,7 +135,7 @@ public final class HostBean implements HostMXBean {
     @Override
     public String getLastRefresh() {
         Instant t = lastRefresh;
-        return t == null ? "" : t.toString();
+        return t == null ? "" : t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
     }
 
     @Override

@@ -50,12 +50,12 @@ public final class Notifications {
             new MBeanNotificationInfo(new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
                     AttributeChangeNotification.class.getName(),
                     "VcpuCount changed, whoever changed it (this agent, virsh, or another tool)."),
-            new MBeanNotificationInfo(new String[] {PIN_CHANGED}, Notification.class.getName(),
-                    "A vCPU's pinning changed; user data holds vcpu, previous and current cpulists."),
-            new MBeanNotificationInfo(new String[] {UNPLUG_PENDING}, Notification.class.getName(),
-                    "libvirt timed out waiting for the guest to release vCPUs; the unplug is pending, not failed."),
-            new MBeanNotificationInfo(new String[] {UNPLUG_SETTLED}, Notification.class.getName(),
-                    "A pending unplug settled; user data holds from, target, count and libvirtCount."),
+            // One entry for the three types of one class: JConsole names entries by class, so three
+            // entries would show as three identical "javax.management.Notification" nodes.
+            new MBeanNotificationInfo(new String[] {PIN_CHANGED, UNPLUG_PENDING, UNPLUG_SETTLED},
+                    Notification.class.getName(), "pin.changed: a vCPU's pinning changed; unplug.pending: libvirt "
+                    + "timed out on a vCPU unplug; unplug.settled: that unplug ended. Each has a readable message "
+                    + "and user data."),
         };
     }
 

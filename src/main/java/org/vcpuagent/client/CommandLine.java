@@ -1,0 +1,214 @@
+package org.vcpuagent.client;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The client's command line: {@code [options] VERB [ARGUMENTS]}, options anywhere (also after the
+ * verb, as virsh allows), {@code --} ending them. Everything is checked here, before any connection,
+ * so that a typing mistake costs no round trip and always exits with 2.
+ */
+final class CommandLine {
+
+    final String url;
+    final String user;
+    final Path passwordFile;
+    final boolean json;
+    /** setvcpus: also change the persistent configuration. */
+    final boolean config;
+    /** vcpuinfo: affinity as a cpulist instead of y/- per CPU. */
+    final boolean pretty;
+    final boolean help;
+    /** Null only with {@link #help}. */
+    final Verb verb;
+    /** The positional arguments after the verb. */
+    final List<String> args;
+
+    private CommandLine(Builder b) {
+        this.url = b.url;
+        this.user = b.user;
+        this.passwordFile = b.passwordFile == null ? null : Path.of(b.passwordFile);
+        this.json = b.json;
+        this.config = b.config;
+        this.pretty = b.pretty;
+        this.help = b.help;
+        this.verb = b.verb;
+        this.args = List.copyOf(b.positional);
+    }
+
+    private static final class Builder {
+        String url = VcpuAgentClient.DEFAULT_URL;
+        String user;
+        String passwordFile;
+        boolean json;
+        boolean config;
+        boolean pretty;
+        boolean help;
+        Verb verb;
+        final List<String> positional = new ArrayList<>();
+    }
+
+    static CommandLine parse(String[] argv) throws UsageException {
+        Builder b = new Builder();
+        boolean optionsEnded = false;
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (optionsEnded || !a.startsWith("-") || a.equals("-") || isNumber(a)) {
+                positional(b, a);
+            } else if (a.equals("--")) {
+                optionsEnded = true;
+            } else if (a.equals("-h") || a.equals("--help")) {
+                b.help = true;
+            } else if (a.startsWith("--")) {
+                int eq = a.indexOf('=');
+                String name = eq < 0 ? a : a.substring(0, eq);
+                String inline = eq < 0 ? null : a.substring(eq + 1);
+                switch (name) {
+                    case "--url" -> b.url = nonEmpty(name, inline != null ? inline : next(argv, ++i, name));
+                    case "--user" -> b.user = nonEmpty(name, inline != null ? inline : next(argv, ++i, name));
+                    case "--password-file" -> b.passwordFile = nonEmpty(name, inline != null ? inline
+                            : next(argv, ++i, name));
+                    case "--json" -> b.json = flag(name, inline);
+                    case "--config" -> b.config = flag(name, inline);
+                    case "--pretty" -> b.pretty = flag(name, inline);
+                    default -> throw new UsageException("unknown option '" + name + "'");
+                }
+            } else {
+                throw new UsageException("unknown option '" + a + "'");
+            }
+        }
+        if (b.help) {
+            return new CommandLine(b);
+        }
+        check(b);
+        return new CommandLine(b);
+    }
+
+    private static void positional(Builder b, String a) throws UsageException {
+        if (b.verb != null) {
+            b.positional.add(a);
+            return;
+        }
+        if (a.equals("help")) {
+            b.help = true;
+            return;
+        }
+        b.verb = Verb.of(a);
+        if (b.verb == null) {
+            throw new UsageException("unknown verb '" + a + "'");
+        }
+    }
+
+    private static void check(Builder b) throws UsageException {
+        Verb v = b.verb;
+        if (v == null) {
+            throw new UsageException("no verb given");
+        }
+        int n = b.positional.size();
+        if (n < v.minArgs) {
+            String missing = v.arguments.split(" ")[n];
+            throw new UsageException(v.word + ": " + missing + " is missing (usage: " + v.synopsis() + ")");
+        }
+        if (n > v.maxArgs) {
+            throw new UsageException(v.word + ": unexpected argument '" + b.positional.get(v.maxArgs)
+                    + "' (usage: " + v.synopsis() + ")");
+        }
+        if (b.config && v != Verb.SETVCPUS) {
+            throw new UsageException(v.word + ": --config is only for setvcpus");
+        }
+        if (b.pretty && v != Verb.VCPUINFO) {
+            throw new UsageException(v.word + ": --pretty is only for vcpuinfo");
+        }
+        if (b.passwordFile != null && b.user == null) {
+            throw new UsageException("--password-file needs --user");
+        }
+        if (v == Verb.SETVCPUS) {
+            wholeNumber(b.positional.get(1), "COUNT");
+        }
+        if (v == Verb.VCPUPIN && n >= 2) {
+            wholeNumber(b.positional.get(1), "VCPU");
+        }
+    }
+
+    String domain() {
+        return args.get(0);
+    }
+
+    /** The positional argument at {@code index} as a number; {@link #parse} has checked it. */
+    int number(int index) {
+        return Integer.parseInt(args.get(index));
+    }
+
+    /** The positional argument at {@code index}, or null when not given. */
+    String optional(int index) {
+        return index < args.size() ? args.get(index) : null;
+    }
+
+    private static String next(String[] argv, int i, String option) throws UsageException {
+        if (i >= argv.length) {
+            throw new UsageException(option + " needs a value");
+        }
+        return argv[i];
+    }
+
+    private static String nonEmpty(String option, String value) throws UsageException {
+        if (value.isEmpty()) {
+            throw new UsageException(option + " needs a value");
+        }
+        return value;
+    }
+
+    private static boolean flag(String option, String inline) throws UsageException {
+        if (inline != null) {
+            throw new UsageException(option + " takes no value");
+        }
+        return true;
+    }
+
+    /** Negative numbers are arguments, not options: the agent explains why they are refused. */
+    private static boolean isNumber(String a) {
+        if (a.length() < 2 || a.charAt(0) != '-') {
+            return false;
+        }
+        for (int i = 1; i < a.length(); i++) {
+            if (a.charAt(i) < '0' || a.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void wholeNumber(String text, String what) throws UsageException {
+        try {
+            Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new UsageException(what + " '" + text + "' is not a whole number");
+        }
+    }
+
+    /** The short usage printed after a usage error. */
+    static String usage() {
+        StringBuilder sb = new StringBuilder(400);
+        sb.append("usage: vcpu-agent client [--url URL] [--user USER [--password-file FILE]] [--json] VERB [ARGS]\n");
+        sb.append("verbs:\n");
+        for (Verb v : Verb.values()) {
+            sb.append("  ").append(v.synopsis()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** The usage with every option explained, for --help. */
+    static String help() {
+        return usage()
+                + "options:\n"
+                + "  --url URL             the agent's JMX service URL (default " + VcpuAgentClient.DEFAULT_URL + ")\n"
+                + "  --user USER           log in as USER (the agent's jmx.password.file)\n"
+                + "  --password-file FILE  read USER's password from the first line of FILE;\n"
+                + "                        without it the password is asked for on the terminal\n"
+                + "  --json                print one JSON object instead of virsh's layout\n"
+                + "  --config              setvcpus: also change the persistent configuration\n"
+                + "  --pretty              vcpuinfo: show affinity as a cpulist\n"
+                + "exit status: 0 success, 1 the operation failed, 2 usage error\n";
+    }
+}

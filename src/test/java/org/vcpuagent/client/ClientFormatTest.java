@@ -1,0 +1,82 @@
+package org.vcpuagent.client;
+
+import org.junit.jupiter.api.Test;
+import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.model.Json;
+import org.vcpuagent.model.VcpuReading;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** virsh's layouts and the JSON writer, on fixed input. */
+class ClientFormatTest {
+
+    @Test
+    void tablesAreVirshs() {
+        // virsh -c test:///default list, character for character
+        assertEquals("""
+                 Id   Name   State
+                ----------------------
+                 1    test   running
+                """, VirshFormat.table(List.of("Id", "Name", "State"), List.of(List.of("1", "test", "running"))));
+        assertEquals("""
+                 Name             State     vCPUs
+                -----------------------------------
+                 a-long-name-vm   paused    16
+                 b                running   1
+                """, VirshFormat.list(List.of(List.of("a-long-name-vm", "paused", "16"), List.of("b", "running", "1"))));
+        assertEquals(" tab\\x09name", VirshFormat.safe(" tab\tname"));
+    }
+
+    @Test
+    void vcpuinfoLeavesOutAZeroCpuTimeAsVirshDoes() {
+        VcpuReading offline = new VcpuReading(2, "offline", 0, -1, CpuMap.of(0, 9), null, null, null, "getVcpus");
+        assertEquals("""
+                VCPU:           2
+                CPU:            -1
+                State:          offline
+                CPU Affinity:   y--------y
+                """, VirshFormat.vcpuinfo(List.of(offline), 10, false));
+        VcpuReading busy = new VcpuReading(0, "running", 1_234_560_000_000L, 3, CpuMap.of(3), null, null, null,
+                "getVcpus");
+        assertEquals("CPU time:       1234.6s\nCPU Affinity:   3 (out of 4)\n",
+                VirshFormat.vcpuinfo(List.of(busy), 4, true).lines().skip(3).map(l -> l + "\n")
+                        .reduce("", String::concat));
+    }
+
+    @Test
+    void vcpucountPadsLikeVirshsPrintf() {
+        assertEquals("maximum      live         128\ncurrent      live           8\n", VirshFormat.vcpucount(128, 8));
+    }
+
+    @Test
+    void jsonStringsAreEscapedAndReadBack() {
+        String nasty = "quote\" back\\ slash/ tab\t nl\n cr\r bell\u0007 del\u007f é 日本 \ud83d\ude00 \u2028";
+        String out = new JsonWriter().beginObject().member("s", nasty).member("n", (Number) null)
+                .member("t", true).member("l", Long.MIN_VALUE).name("a").beginArray().value(1).value("x")
+                .beginObject().endObject().beginArray().endArray().endArray().endObject().toString();
+        assertEquals(true, out.chars().allMatch(c -> c >= 0x20 && c < 0x7f), out);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> back = (Map<String, Object>) Json.parse(out);
+        assertEquals(nasty, back.get("s"));
+        assertEquals(null, back.get("n"));
+        assertEquals(true, back.get("t"));
+        assertEquals(Long.MIN_VALUE, back.get("l"));
+        assertEquals(List.of(1L, "x", Map.of(), List.of()), back.get("a"));
+        assertEquals("{\"k\":\"\\\"\\\\\\n\\u0001\\u00e9\"}",
+                new JsonWriter().beginObject().member("k", "\"\\\n\u0001é").endObject().toString());
+    }
+
+    @Test
+    void jsonWriterRefusesMisuse() {
+        assertThrows(IllegalStateException.class, () -> new JsonWriter().beginObject().value(1));
+        assertThrows(IllegalStateException.class, () -> new JsonWriter().beginArray().name("x"));
+        assertThrows(IllegalStateException.class, () -> new JsonWriter().beginObject().toString());
+        assertThrows(IllegalStateException.class, () -> new JsonWriter().beginObject().endArray());
+        assertThrows(IllegalStateException.class, () -> new JsonWriter().value(1).value(2));
+        assertEquals("\"x\"", new JsonWriter().value("x").toString());
+    }
+}
