@@ -32,6 +32,7 @@ final class DomainRegistry implements AutoCloseable {
     private final String connectionAlias;
     private final StatsCache stats;
     private final Map<String, DomainVcpuBean> byUuid = new LinkedHashMap<>();
+    private volatile org.vcpuagent.jmx.HostBean announcer;
 
     /** @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection */
     DomainRegistry(MBeanServer mbeanServer, Supplier<HostInfo> host, Runnable onDomainGone, String connectionAlias,
@@ -47,6 +48,11 @@ final class DomainRegistry implements AutoCloseable {
      * Makes the registered beans match {@code active}, which this method takes ownership of: handles
      * of domains already registered are closed, the others are kept by their new beans.
      */
+    /** The Host bean that announces domains appearing and going. */
+    void announceWith(org.vcpuagent.jmx.HostBean host) {
+        this.announcer = host;
+    }
+
     synchronized void sync(List<Domain> active) {
         Set<String> seen = new HashSet<>();
         List<String> appeared = new ArrayList<>();
@@ -91,6 +97,9 @@ final class DomainRegistry implements AutoCloseable {
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());
             byUuid.put(d.uuid(), bean);
             LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
+            if (announcer != null) {
+                announcer.domainChanged(true, d.name(), bean.objectName());
+            }
             return true;
         } catch (JMException e) {
             LOG.error("cannot register the MBean of domain {}: {}", d.name(), e.toString());
@@ -111,6 +120,9 @@ final class DomainRegistry implements AutoCloseable {
         }
         bean.domain().close();
         LOG.debug("domain {} went away: unregistered {}", bean.getName(), bean.objectName());
+        if (announcer != null) {
+            announcer.domainChanged(false, bean.getName(), bean.objectName());
+        }
     }
 
     synchronized DomainVcpuBean bean(String uuid) {

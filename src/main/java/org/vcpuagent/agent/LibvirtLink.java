@@ -75,6 +75,7 @@ final class LibvirtLink implements AutoCloseable {
         this.hostBean = new HostBean(uri, this::refresh);
         this.registry = new DomainRegistry(mbeanServer, this::host, this::refreshSoon, alias, stats);
         this.hostBean.countDomainsWith(registry::size);
+        this.registry.announceWith(hostBean);
     }
 
     /**
@@ -85,7 +86,7 @@ final class LibvirtLink implements AutoCloseable {
      */
     void start(boolean mustConnect) {
         try {
-            mbeanServer.registerMBean(hostBean.asMBean(), hostName);
+            mbeanServer.registerMBean(hostBean.asMBean(hostName), hostName);
         } catch (JMException e) {
             throw new IllegalStateException("cannot register " + hostName + ": " + e.getMessage(), e);
         }

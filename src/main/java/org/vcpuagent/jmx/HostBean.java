@@ -33,8 +33,42 @@ public final class HostBean implements HostMXBean {
         this.refresh = refresh;
     }
 
+    /** Domains appearing and going, and the connection lost and back: events no domain bean can announce. */
+    public static final String DOMAIN_APPEARED = "libvirt.vcpu.domain.appeared";
+    public static final String DOMAIN_DISAPPEARED = "libvirt.vcpu.domain.disappeared";
+    public static final String CONNECTION_LOST = "libvirt.vcpu.connection.lost";
+    public static final String CONNECTION_RESTORED = "libvirt.vcpu.connection.restored";
+
+    private final NotificationBroadcasterSupport emitter = new NotificationBroadcasterSupport(
+            new javax.management.MBeanNotificationInfo(new String[] {DOMAIN_APPEARED, DOMAIN_DISAPPEARED,
+                CONNECTION_LOST, CONNECTION_RESTORED}, javax.management.Notification.class.getName(),
+                "domain.appeared / domain.disappeared: a domain started or stopped and its DomainVcpu MBean was "
+                + "registered or unregistered (user data: its ObjectName); connection.lost / connection.restored: "
+                + "the libvirt connection broke (message: why) or came back."));
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    private volatile ObjectName objectName = OBJECT_NAME;
+    private boolean wasConnected;
+
+    public DescribedMBean<HostMXBean> asMBean(ObjectName name) {
+        this.objectName = name;
+        return new DescribedMBean<>(this, HostMXBean.class, emitter);
+    }
+
     public DescribedMBean<HostMXBean> asMBean() {
-        return new DescribedMBean<>(this, HostMXBean.class, new NotificationBroadcasterSupport());
+        return asMBean(OBJECT_NAME);
+    }
+
+    /** A domain bean was registered ({@code appeared}) or unregistered. */
+    public void domainChanged(boolean appeared, String domainName, ObjectName bean) {
+        send(appeared ? DOMAIN_APPEARED : DOMAIN_DISAPPEARED, "domain '" + domainName + "' "
+                + (appeared ? "appeared: registered " : "went away: unregistered ") + bean, bean.toString());
+    }
+
+    private void send(String type, String message, Object userData) {
+        javax.management.Notification n = new javax.management.Notification(type, objectName,
+                sequence.incrementAndGet(), System.currentTimeMillis(), message);
+        n.setUserData(userData);
+        emitter.sendNotification(n);
     }
 
     /** Makes DomainCount follow the registry itself, rather than the last refresh. */
@@ -42,15 +76,23 @@ public final class HostBean implements HostMXBean {
         this.liveDomainCount = count;
     }
 
-    public void connected(String resolvedUri, String version) {
+    public synchronized void connected(String resolvedUri, String version) {
         this.uri = resolvedUri;
         this.libvirtVersion = version;
         this.connected = true;
+        if (!wasConnected) {
+            wasConnected = true;
+            send(CONNECTION_RESTORED, "connected to " + resolvedUri + " (libvirt " + version + ")", resolvedUri);
+        }
     }
 
-    public void disconnected(String reason) {
+    public synchronized void disconnected(String reason) {
         this.connected = false;
         this.lastError = Instant.now() + " " + reason;
+        if (wasConnected) {
+            wasConnected = false;
+            send(CONNECTION_LOST, "lost the connection to " + uri + ": " + reason, uri);
+        }
     }
 
     public void refreshed(HostInfo hostInfo, int domains) {

@@ -90,6 +90,25 @@ class DomainLifecycleTest {
     }
 
     @Test
+    void theHostBeanAnnouncesDomainsAppearingAndGoing() throws Exception {
+        java.util.concurrent.BlockingQueue<javax.management.Notification> received =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        javax.management.NotificationListener listener = (n, hb) -> received.add(n);
+        admin.addNotificationListener(EndToEndTest.HOST, listener, null, null);
+        try (Domain d = outside.createXml(domainXml("announced", 1))) {
+            javax.management.Notification appeared = received.poll(2, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(org.vcpuagent.jmx.HostBean.DOMAIN_APPEARED, appeared.getType());
+            assertEquals(DomainVcpuBean.objectName("announced").toString(), appeared.getUserData());
+            d.destroy();
+            javax.management.Notification gone = received.poll(2, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(org.vcpuagent.jmx.HostBean.DOMAIN_DISAPPEARED, gone.getType());
+            assertTrue(gone.getMessage().contains("domain 'announced' went away"), gone.getMessage());
+        } finally {
+            admin.removeNotificationListener(EndToEndTest.HOST, listener);
+        }
+    }
+
+    @Test
     void namesThatNeedQuotingGiveValidObjectNames() throws Exception {
         String odd = "db,\"primary\"=1*?";
         ObjectName name = DomainVcpuBean.objectName(odd);
