@@ -238,7 +238,8 @@ public final class DomainVcpus {
                     + " now; the agent follows it and announces the outcome (libvirt.vcpu.unplug.settled).");
         }
         int after = count();
-        return new CountChange(false, after, "domain '" + domain.name() + "' has " + after + " vCPUs");
+        return new CountChange(false, after, "domain '" + domain.name() + "' has " + after
+                + (after == 1 ? " vCPU" : " vCPUs"));
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.Map;
  *
  * <pre>
  * time=2026-11-26T03:55:08.240Z principal=admin remote=127.0.0.1 connection=- domain=test
- *   mbean="libvirt.vcpu:name=test,type=Domain" action=invoke request="setVcpus(1)" outcome="ok: domain 'test' has 1 vCPUs"
+ *   mbean="libvirt.vcpu:name=test,type=Domain" action=invoke request="setVcpus(1)" outcome="ok: domain 'test' has 1 vCPU"
  * </pre>
  *
  * <p>A value is written bare when it is made only of letters, digits and {@code . _ : @ / + -};

@@ -107,7 +107,7 @@ class EndToEndTest {
 
     @Test
     void setVcpusOperationChangesTheCount() throws Exception {
-        assertEquals("domain 'test' has 1 vCPUs", admin.invoke(TEST, "setVcpus", new Object[] {1}, new String[] {"int"}));
+        assertEquals("domain 'test' has 1 vCPU", admin.invoke(TEST, "setVcpus", new Object[] {1}, new String[] {"int"}));
         assertEquals(1, admin.getAttribute(TEST, "VcpuCount"));
     }
 

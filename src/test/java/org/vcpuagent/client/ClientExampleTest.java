@@ -62,7 +62,7 @@ class ClientExampleTest {
                 test: 2 of 2 vCPUs
                   vCPU 0 running, may run on CPUs 0-7
                   vCPU 1 running, may run on CPUs 0-7
-                domain 'test' has 1 vCPUs
+                domain 'test' has 1 vCPU
                 {0=0-3, 1=0-7}
                 refused: vCPU count 5 is not allowed for domain 'test': give a number from 1 to 2 (MaxVcpus)
                 """, bytes.toString(StandardCharsets.UTF_8));

@@ -85,7 +85,7 @@ class ClientLibraryTest {
     @Test
     void changesCountAndPinning() {
         RemoteDomain test = agent.domain("test");
-        assertEquals("domain 'test' has 1 vCPUs", test.setVcpus(1));
+        assertEquals("domain 'test' has 1 vCPU", test.setVcpus(1));
         assertEquals(1, test.vcpuCount());
         assertEquals(1, test.vcpus().size());
         assertEquals("domain 'test' has 2 vCPUs", test.setVcpus(2, false));

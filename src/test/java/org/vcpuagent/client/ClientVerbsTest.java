@@ -173,7 +173,7 @@ class ClientVerbsTest {
 
     @Test
     void setvcpusPrintsWhatTheAgentDid() {
-        assertEquals("domain 'test' has 1 vCPUs\n", ok(h.admin("setvcpus", "test", "1")).out());
+        assertEquals("domain 'test' has 1 vCPU\n", ok(h.admin("setvcpus", "test", "1")).out());
         assertEquals("""
                 maximum      live           2
                 current      live           1
@@ -226,7 +226,7 @@ class ClientVerbsTest {
     @Test
     void setvcpusAsJson() {
         assertEquals(Map.of("domain", "test", "count", 1L, "persistent", false, "pending", false,
-                "message", "domain 'test' has 1 vCPUs"), json(h.admin("--json", "setvcpus", "test", "1")));
+                "message", "domain 'test' has 1 vCPU"), json(h.admin("--json", "setvcpus", "test", "1")));
     }
 
     @Test

@@ -35,10 +35,10 @@ class AuditLineTest {
     void aLineIsKeyValuePairsInAFixedOrderWithBareAndQuotedValues() throws Exception {
         String line = format(Instant.parse("2026-11-26T03:55:08Z"), "admin", "127.0.0.1",
                 new ObjectName("libvirt.vcpu:type=Domain,name=test"), "invoke", "setVcpus(1)",
-                "ok: domain 'test' has 1 vCPUs");
+                "ok: domain 'test' has 1 vCPU");
         assertEquals("time=2026-11-26T03:55:08.000Z principal=admin remote=127.0.0.1 connection=- domain=test "
                 + "mbean=\"libvirt.vcpu:name=test,type=Domain\" action=invoke request=\"setVcpus(1)\" "
-                + "outcome=\"ok: domain 'test' has 1 vCPUs\"", line);
+                + "outcome=\"ok: domain 'test' has 1 vCPU\"", line);
         assertEquals(AuditLine.KEYS, java.util.List.copyOf(AuditLine.parse(line).keySet()));
     }
 

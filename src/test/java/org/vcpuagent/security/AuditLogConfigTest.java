@@ -57,7 +57,7 @@ class AuditLogConfigTest {
             ctx.getLogger("org.vcpuagent").setLevel(Level.WARN);
             String line = "time=2026-11-26T03:55:08.240Z principal=admin remote=127.0.0.1 connection=- domain=test "
                     + "mbean=\"libvirt.vcpu:name=test,type=Domain\" action=invoke request=\"setVcpus(1)\" "
-                    + "outcome=\"ok: domain 'test' has 1 vCPUs\"";
+                    + "outcome=\"ok: domain 'test' has 1 vCPU\"";
             audit.info(line);
             ctx.getLogger("org.vcpuagent.jmx.JmxRemoteServer").warn("not an audit line");
             assertNoProblems(ctx, config);

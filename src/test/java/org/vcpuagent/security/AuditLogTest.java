@@ -143,7 +143,7 @@ class AuditLogTest {
         assertLine(lines.get(0), "admin", "test", TEST_MBEAN, "set", "VcpuCount=1", "ok");
         assertLine(lines.get(1), "admin", "test", TEST_MBEAN, "invoke", "setVcpus(2)", "ok: domain 'test' has 2 vCPUs");
         assertLine(lines.get(2), "admin", "test", TEST_MBEAN, "invoke", "setVcpus(1, false)",
-                "ok: domain 'test' has 1 vCPUs");
+                "ok: domain 'test' has 1 vCPU");
         assertLine(lines.get(3), "admin", "test", TEST_MBEAN, "invoke", "setVcpus(2, false)",
                 "ok: domain 'test' has 2 vCPUs");
         assertLine(lines.get(4), "admin", "test", TEST_MBEAN, "invoke", "pinVcpu(0, '1-2')", "ok");

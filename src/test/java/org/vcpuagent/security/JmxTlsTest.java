@@ -176,7 +176,7 @@ class JmxTlsTest {
                     assertTrue(refused.output().matches(".*(SSLHandshakeException|SSLException|SocketException"
                             + "|bad_certificate|certificate_required|Broken pipe|Connection reset).*"), refused::toString);
                 }
-                assertOk("vcpus=2 VcpuCount=2; setVcpus=domain 'test' has 1 vCPUs; vcpus=1 VcpuCount=1", ok);
+                assertOk("vcpus=2 VcpuCount=2; setVcpus=domain 'test' has 1 vCPU; vcpus=1 VcpuCount=1", ok);
                 if (jconsoleOk != null) {
                     assertTrue(jconsoleOk.join().ok(), () -> jconsoleOk.join().toString());
                 }
@@ -190,7 +190,7 @@ class JmxTlsTest {
             assertEquals("anonymous", lines.get(0).get("principal"));
             assertEquals("127.0.0.1", lines.get(0).get("remote"));
             assertEquals("setVcpus(1)", lines.get(0).get("request"));
-            assertEquals("ok: domain 'test' has 1 vCPUs", lines.get(0).get("outcome"));
+            assertEquals("ok: domain 'test' has 1 vCPU", lines.get(0).get("outcome"));
         }
     }
 
