@@ -2,7 +2,7 @@
 # Runs every test: installs what they need, starts libvirtd for the tests on real QEMU guests
 # (tag "qemu"), runs `mvn verify`, and stops the daemons it started.
 # Run as root on a fresh Debian 12 machine (CI does exactly this). Extra arguments go to Maven,
-# e.g. `scripts/run-tests.sh -Dgroups='!qemu'` for the embedded-driver tests alone.
+# e.g. `scripts/run-tests.sh -Dgroups='!qemu & !xen'` for the embedded-driver tests alone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,8 +16,21 @@ fi
 # loopback TCP too (unauthenticated: fine on a CI machine, never on a shared one).
 export LIBVIRTD_TCP_LOOPBACK=yes
 scripts/install-libvirt-host.sh
-if [[ $started_libvirtd == yes ]]; then
-  trap 'scripts/stop-libvirt-host.sh || true' EXIT
+# Xen (tag "xen"): XenDomainTest builds (cached in /var/cache/vcpu-agent/xen) and boots a real Xen host
+# nested in QEMU with scripts/xen/xen-test-host.sh, and stops it. It is skipped only where the host
+# cannot be built; say so here, so that a skip is never silent.
+if xen_check=$(scripts/xen/xen-test-host.sh check); then
+  echo "Xen tests (tag xen) will run: $xen_check"
+else
+  echo "Xen tests (tag xen) SKIPPED: $xen_check"
 fi
+
+cleanup() {
+  scripts/xen/xen-test-host.sh stop >/dev/null 2>&1 || true   # only if a test left it running
+  if [[ $started_libvirtd == yes ]]; then
+    scripts/stop-libvirt-host.sh || true
+  fi
+}
+trap cleanup EXIT
 
 mvn -B -ntp verify "$@"

@@ -108,13 +108,26 @@ public final class Connection implements AutoCloseable {
             info.read();
             PointerByReference mapRef = new PointerByReference();
             IntByReference online = new IntByReference();
-            int present = Errors.check(LIB.virNodeGetCPUMap(c, mapRef, online, 0), "virNodeGetCPUMap");
-            Pointer map = mapRef.getValue();
+            int present;
             CpuMap onlineCpus;
-            try {
-                onlineCpus = CpuMap.fromBytes(map.getByteArray(0, (present + 7) / 8));
-            } finally {
-                LibvirtNative.free(map);
+            int rc = LIB.virNodeGetCPUMap(c, mapRef, online, 0);
+            if (rc < 0) {
+                LibvirtException e = Errors.last("virNodeGetCPUMap");
+                if (e.getCode() != LibvirtException.ERR_NO_SUPPORT) {
+                    throw e;
+                }
+                // libvirt's libxl (Xen) driver has no virNodeGetCPUMap: its CPU maps cover the
+                // virNodeGetInfo CPUs, which are the CPUs Xen has online.
+                present = info.cpus;
+                onlineCpus = CpuMap.all(present);
+            } else {
+                present = rc;
+                Pointer map = mapRef.getValue();
+                try {
+                    onlineCpus = CpuMap.fromBytes(map.getByteArray(0, (present + 7) / 8));
+                } finally {
+                    LibvirtNative.free(map);
+                }
             }
             String model = new String(info.model, StandardCharsets.US_ASCII);
             int nul = model.indexOf('\0');
