@@ -86,10 +86,6 @@ public final class VcpuAgent implements AutoCloseable {
         return jmx.address();
     }
 
-    public boolean isJmxAuthenticated() {
-        return jmx.isAuthenticated();
-    }
-
     /** How JMX clients are kept out: TLS, client certificates, password files, loopback. */
     public String jmxSecurity() {
         return jmx.securitySummary();

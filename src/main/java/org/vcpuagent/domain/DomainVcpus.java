@@ -112,14 +112,8 @@ public final class DomainVcpus {
     public List<VcpuReading> vcpus() {
         HostInfo h = host.get();
         int max = maxVcpus();
-        List<VcpuInfo> infos;
-        try {
-            infos = domain.vcpus(max, h.mapLength());
-        } catch (LibvirtException e) {
-            if (e.isDomainGone() || e.isConnectionLost()) {
-                throw e;
-            }
-            markStale("virDomainGetVcpus failed at " + Instant.now() + ": " + e.getLibvirtMessage());
+        List<VcpuInfo> infos = getVcpusOrMarkStale(h, max);
+        if (infos == null) {
             return fromStatistics(h, max);
         }
         Map<Integer, VcpuStats> stats = statisticsByNumber();
@@ -138,17 +132,21 @@ public final class DomainVcpus {
      * after an unplug someone else started timed out). Cheaper than {@link #vcpus()}: no statistics.
      */
     public void probe() {
-        if (staleReason != null) {
-            return;
+        if (staleReason == null) {
+            getVcpusOrMarkStale(host.get(), maxVcpus());
         }
-        HostInfo h = host.get();
+    }
+
+    /** virDomainGetVcpus; null, with libvirt marked stale, when it fails for any reason but a gone domain or connection. */
+    private List<VcpuInfo> getVcpusOrMarkStale(HostInfo h, int max) {
         try {
-            domain.vcpus(maxVcpus(), h.mapLength());
+            return domain.vcpus(max, h.mapLength());
         } catch (LibvirtException e) {
             if (e.isDomainGone() || e.isConnectionLost()) {
                 throw e;
             }
             markStale("virDomainGetVcpus failed at " + Instant.now() + ": " + e.getLibvirtMessage());
+            return null;
         }
     }
 

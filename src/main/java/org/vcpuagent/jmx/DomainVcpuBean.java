@@ -179,14 +179,7 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     public void pinVcpu(int vcpu, String cpulist) {
         HostInfo h = host.get();
         checkVcpu(vcpu);
-        CpuMap map;
-        try {
-            map = CpuMap.parse(cpulist, h.presentCpus());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot pin vCPU " + vcpu + " of domain '" + getName() + "': "
-                    + e.getMessage());
-        }
-        pin(vcpu, map, h);
+        pin(vcpu, cpus(cpulist, h, "vCPU " + vcpu), h);
     }
 
     @Override
@@ -212,13 +205,7 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     @Override
     public void pinEmulator(String cpulist) {
         HostInfo h = host.get();
-        CpuMap map;
-        try {
-            map = CpuMap.parse(cpulist, h.presentCpus());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot pin the emulator threads of domain '" + getName() + "': "
-                    + e.getMessage());
-        }
+        CpuMap map = cpus(cpulist, h, "the emulator threads");
         ask(() -> {
             domain.pinEmulator(map.toBytes(h.mapLength()));
             return null;
@@ -270,6 +257,16 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         if (vcpu >= count) {
             throw new IllegalArgumentException("vCPU " + vcpu + " of domain '" + getName() + "' is offline: "
                     + "only vCPUs 0 to " + (count - 1) + " run (VcpuCount " + count + "); raise VcpuCount first");
+        }
+    }
+
+    /** Parses cpulist text against the host, naming what was to be pinned when it is wrong. */
+    private CpuMap cpus(String cpulist, HostInfo h, String what) {
+        try {
+            return CpuMap.parse(cpulist, h.presentCpus());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot pin " + what + " of domain '" + getName() + "': "
+                    + e.getMessage());
         }
     }
 

@@ -15,7 +15,6 @@ public final class HostBean implements HostMXBean {
     /** The Host bean's name when the agent has a single connection. */
     public static final ObjectName OBJECT_NAME = ObjectNames.host(null);
 
-    private final String configuredUri;
     private final Runnable refresh;
     private volatile java.util.function.IntSupplier liveDomainCount;
 
@@ -28,7 +27,6 @@ public final class HostBean implements HostMXBean {
     private volatile String lastError = "";
 
     public HostBean(String configuredUri, Runnable refresh) {
-        this.configuredUri = configuredUri;
         this.uri = configuredUri;
         this.refresh = refresh;
     }
@@ -104,10 +102,6 @@ public final class HostBean implements HostMXBean {
 
     public void failed(String error) {
         this.lastError = Instant.now() + " " + error;
-    }
-
-    public String configuredUri() {
-        return configuredUri;
     }
 
     @Override

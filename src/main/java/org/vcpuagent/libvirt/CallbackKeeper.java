@@ -36,8 +36,4 @@ final class CallbackKeeper {
     static void drop(Pointer opaque) {
         HELD.remove(Pointer.nativeValue(opaque));
     }
-
-    static int held() {
-        return HELD.size();
-    }
 }

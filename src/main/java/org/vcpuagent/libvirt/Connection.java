@@ -62,10 +62,6 @@ public final class Connection implements AutoCloseable {
         return uri;
     }
 
-    public boolean isReadOnly() {
-        return readOnly;
-    }
-
     <T> T use(java.util.function.Function<Pointer, T> call) {
         return handle.use(call);
     }

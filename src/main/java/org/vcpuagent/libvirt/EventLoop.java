@@ -42,7 +42,4 @@ public final class EventLoop {
         }
     }
 
-    public static synchronized boolean isRunning() {
-        return thread != null && thread.isAlive();
-    }
 }

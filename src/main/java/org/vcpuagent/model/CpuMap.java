@@ -184,10 +184,6 @@ public final class CpuMap {
         return cpus.isEmpty();
     }
 
-    public int cardinality() {
-        return cpus.cardinality();
-    }
-
     /** The highest CPU in the set, or -1 when empty. */
     public int highest() {
         return cpus.length() - 1;
