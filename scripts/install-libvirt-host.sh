@@ -90,6 +90,13 @@ start_daemons() {
         log "starting virtlogd"
         virtlogd -d
     fi
+    if [[ $TCP_LOOPBACK == yes ]] && pidof libvirtd >/dev/null \
+            && ! (exec 3<>/dev/tcp/127.0.0.1/16509) 2>/dev/null; then
+        # A libvirtd started without --listen (e.g. by an earlier run) would make the TCP tests skip.
+        log "libvirtd runs without the loopback TCP listener: restarting it (running guests survive)"
+        kill "$(pidof libvirtd)"
+        for _ in $(seq 1 100); do pidof libvirtd >/dev/null || break; sleep 0.1; done
+    fi
     if pidof libvirtd >/dev/null; then
         log "libvirtd already running"
     else
