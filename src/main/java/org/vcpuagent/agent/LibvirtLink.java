@@ -40,6 +40,11 @@ final class LibvirtLink implements AutoCloseable {
     private static final int KEEPALIVE_COUNT = 3;
     private static final Duration FIRST_RECONNECT_DELAY = Duration.ofMillis(500);
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(15);
+    /**
+     * How often the periodic refresh asks libvirt everything (virDomainGetVcpus, the count, the pinning)
+     * instead of glancing at the bulk statistics: a safety net for changes that raise no event.
+     */
+    static final Duration THOROUGH_LOOK_EVERY = Duration.ofSeconds(30);
 
     private final String alias;
     private final String uri;
@@ -58,6 +63,9 @@ final class LibvirtLink implements AutoCloseable {
     private volatile HostInfo hostInfo;
     private volatile boolean closed;
     private Duration reconnectDelay = FIRST_RECONNECT_DELAY;
+    /** System.nanoTime of the last thorough refresh; guarded by this. */
+    private long lastThoroughRefresh;
+    private boolean thoroughRefreshDone;
 
     /** @param alias the connection's alias in ObjectNames, or null when the agent has only this link */
     LibvirtLink(String alias, String uri, boolean readOnly, Duration refreshInterval, MBeanServer mbeanServer) {
@@ -173,10 +181,23 @@ final class LibvirtLink implements AutoCloseable {
     }
 
     /**
-     * One look at libvirt: the host's CPUs, the active domains, and each domain's count and pinning
-     * (which sends notifications for changes made by anyone).
+     * One thorough look at libvirt: the host's CPUs, the active domains, and each domain's count and
+     * pinning asked of libvirt (which sends notifications for changes made by anyone).
      */
     synchronized void refresh() {
+        refresh(true);
+    }
+
+    /**
+     * @param thorough false for the periodic refresh: each domain's count then comes from the bulk
+     *                 statistics where they have it (see {@link DomainVcpuBean#glanceForChanges()}),
+     *                 except every {@link #THOROUGH_LOOK_EVERY}
+     */
+    private synchronized void refresh(boolean thorough) {
+        long now = System.nanoTime();
+        if (!thoroughRefreshDone || now - lastThoroughRefresh >= THOROUGH_LOOK_EVERY.toNanos()) {
+            thorough = true;
+        }
         Connection c = connection;
         if (c == null) {
             throw new IllegalStateException("not connected to " + uri + ": " + hostBean.getLastError());
@@ -186,7 +207,11 @@ final class LibvirtLink implements AutoCloseable {
             readStatistics(c);
             registry.sync(c.listActiveDomains());
             for (DomainVcpuBean bean : registry.beans()) {
-                lookAt(bean);
+                lookAt(bean, thorough);
+            }
+            if (thorough) {
+                lastThoroughRefresh = now;
+                thoroughRefreshDone = true;
             }
             hostBean.refreshed(hostInfo, registry.size());
         } catch (LibvirtException e) {
@@ -199,8 +224,16 @@ final class LibvirtLink implements AutoCloseable {
     }
 
     private void lookAt(DomainVcpuBean bean) {
+        lookAt(bean, true);
+    }
+
+    private void lookAt(DomainVcpuBean bean, boolean thorough) {
         try {
-            bean.lookForChanges();
+            if (thorough) {
+                bean.lookForChanges();
+            } else {
+                bean.glanceForChanges();
+            }
         } catch (LibvirtException e) {
             if (e.isDomainGone()) {
                 registry.remove(bean.getUuid());
@@ -218,7 +251,7 @@ final class LibvirtLink implements AutoCloseable {
             return;
         }
         try {
-            refresh();
+            refresh(false);
         } catch (RuntimeException e) {
             LOG.warn("refresh from {} failed: {}", uri, e.getMessage());
         }
@@ -265,6 +298,7 @@ final class LibvirtLink implements AutoCloseable {
     /** Reads every domain's statistics into the cache; returns the domains whose vcpu.current changed. */
     private synchronized List<String> readStatistics(Connection c) {
         java.util.Map<String, org.vcpuagent.model.DomainVcpuStats> all;
+        long askedAt = System.nanoTime();
         try {
             all = DomainStatsReader.allActiveWithoutWaiting(c);
         } catch (LibvirtException e) {
@@ -273,7 +307,7 @@ final class LibvirtLink implements AutoCloseable {
             }
             return List.of();
         }
-        stats.update(all);
+        stats.update(all, askedAt);
         List<String> changed = new java.util.ArrayList<>();
         all.forEach((uuid, s) -> {
             Integer before = lastCurrent.put(uuid, s.current());

@@ -127,11 +127,34 @@ public final class DomainVcpus {
         return rows;
     }
 
+    /** A vCPU count and when it was asked for ({@link System#nanoTime()}), so an older answer cannot undo a newer one. */
+    public record TimedCount(int count, long askedAtNanos) {
+    }
+
     /**
-     * Asks virDomainGetVcpus alone, to find out whether libvirt's view has gone stale (for instance
-     * after an unplug someone else started timed out). Cheaper than {@link #vcpus()}: no statistics.
+     * The count for a look at the domain, checking on the way whether libvirt's view has gone stale
+     * (for instance after an unplug someone else started timed out).
+     *
+     * <p>A thorough look asks libvirt: virDomainGetVcpus (which fails once libvirt is stale), then the
+     * count. A quick look, the periodic refresh's, takes {@code vcpu.current} from the connection's
+     * last bulk statistics and asks virDomainGetVcpus only when they show a vCPU without CPU time, the
+     * mark of a vCPU thread libvirt lost: so a healthy domain costs the refresh no call of its own.
+     * Without vCPU statistics (libvirt's test driver) a quick look asks the count alone.
      */
-    public void probe() {
+    public TimedCount lookAtCount(boolean thorough) {
+        StatsCache.Reading cached = thorough || this.stats == null ? null
+                : this.stats.reading(domain.uuid()).filter(r -> r.stats().hasVcpuGroup()).orElse(null);
+        if (thorough || (cached != null && cached.stats().showsVcpuWithoutTime())) {
+            probe();
+        }
+        if (cached != null && staleReason == null) {
+            return new TimedCount(cached.stats().current(), cached.askedAtNanos());
+        }
+        long askedAt = System.nanoTime();
+        return new TimedCount(count(), askedAt);
+    }
+
+    private void probe() {
         if (staleReason == null) {
             getVcpusOrMarkStale(host.get(), maxVcpus());
         }

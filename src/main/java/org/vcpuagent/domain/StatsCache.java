@@ -15,17 +15,27 @@ import java.util.Optional;
  */
 public final class StatsCache {
 
-    private record Snapshot(Map<String, DomainVcpuStats> byUuid, Instant readAt) {
+    private record Snapshot(Map<String, DomainVcpuStats> byUuid, Instant readAt, long readAtNanos) {
     }
 
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.EPOCH);
+    /** One domain's statistics and when they were asked for ({@link System#nanoTime()}). */
+    public record Reading(DomainVcpuStats stats, long askedAtNanos) {
+    }
 
-    public void update(Map<String, DomainVcpuStats> byUuid) {
-        snapshot = new Snapshot(Map.copyOf(byUuid), Instant.now());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.EPOCH, 0);
+
+    /** @param askedAtNanos {@link System#nanoTime()} just before libvirt was asked */
+    public void update(Map<String, DomainVcpuStats> byUuid, long askedAtNanos) {
+        snapshot = new Snapshot(Map.copyOf(byUuid), Instant.now(), askedAtNanos);
     }
 
     public Optional<DomainVcpuStats> get(String uuid) {
         return Optional.ofNullable(snapshot.byUuid().get(uuid));
+    }
+
+    public Optional<Reading> reading(String uuid) {
+        Snapshot s = snapshot;
+        return Optional.ofNullable(s.byUuid().get(uuid)).map(d -> new Reading(d, s.readAtNanos()));
     }
 
     /** Milliseconds since the statistics were read; -1 before the first read. */

@@ -39,6 +39,8 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     // What the last look saw; notifications report differences from it. Guarded by this.
     private Integer lastCount;
+    /** When {@link #lastCount} was asked for (System.nanoTime): an answer asked for earlier is out of date. */
+    private long lastCountAskedAt = Long.MIN_VALUE;
     private List<CpuMap> lastPins;
 
     /**
@@ -168,10 +170,12 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     @Override
     public String setVcpus(int count, boolean persistent) {
         CountChange change = ask(() -> vcpus.setCount(count, persistent));
+        // Taken after the call: a look that asked libvirt while the change ran counts as older.
+        long answeredAt = System.nanoTime();
         if (change.pending()) {
             send(Notifications.UNPLUG_PENDING, change.message(), null);
         }
-        observeCount(change.count());
+        observeCount(new DomainVcpus.TimedCount(change.count(), answeredAt));
         return change.message();
     }
 
@@ -221,16 +225,29 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     }
 
     /**
-     * Reads the count and pinning, follows a pending unplug, and notifies what changed since the
-     * last look. Used by the periodic refresh, so libvirt's exception is passed on for the
-     * registry to judge.
+     * Asks libvirt for the count and pinning, follows a pending unplug, and notifies what changed
+     * since the last look: for an explicit refresh, an event, or a count change the statistics
+     * showed. libvirt's exception is passed on for the caller to judge.
      */
     public void lookForChanges() {
+        look(true);
+    }
+
+    /**
+     * The periodic refresh's look: as {@link #lookForChanges()}, but the count comes from the
+     * connection's bulk statistics where they have it, and the pinning is read only the first time
+     * (libvirt announces pin changes with a tunable event, which brings a full look).
+     */
+    public void glanceForChanges() {
+        look(false);
+    }
+
+    private void look(boolean thorough) {
         followUnplug();
-        // Reading the vCPUs is what reveals a libvirt gone stale after someone else's unplug.
-        vcpus.probe();
-        observeCount(vcpus.count());
-        observePins(vcpus.pins());
+        observeCount(vcpus.lookAtCount(thorough));
+        if (thorough || !pinsSeen()) {
+            observePins(vcpus.pins());
+        }
     }
 
     /** Advances a pending unplug; cheap when there is none. */
@@ -241,7 +258,7 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         Settlement s = vcpus.recheck().orElse(null);
         if (s != null) {
             send(Notifications.UNPLUG_SETTLED, s.message(), Notifications.settlement(s));
-            observeCount(s.count());
+            observeCount(new DomainVcpus.TimedCount(s.count(), System.nanoTime()));
         }
     }
 
@@ -285,15 +302,24 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         emitter.sendNotification(n);
     }
 
-    private synchronized void observeCount(int count) {
+    private synchronized void observeCount(DomainVcpus.TimedCount seen) {
+        if (seen.askedAtNanos() - lastCountAskedAt < 0 && lastCount != null) {
+            return;
+        }
+        int count = seen.count();
         Integer previous = lastCount;
         lastCount = count;
+        lastCountAskedAt = seen.askedAtNanos();
         if (previous != null && previous != count) {
             AttributeChangeNotification n = new AttributeChangeNotification(objectName, sequence.incrementAndGet(),
                     System.currentTimeMillis(), "VcpuCount of domain '" + getName() + "' changed from " + previous
                     + " to " + count, "VcpuCount", "int", previous, count);
             emitter.sendNotification(n);
         }
+    }
+
+    private synchronized boolean pinsSeen() {
+        return lastPins != null;
     }
 
     private synchronized void observePins(List<CpuMap> pins) {

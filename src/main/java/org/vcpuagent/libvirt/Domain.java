@@ -1,5 +1,6 @@
 package org.vcpuagent.libvirt;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import org.vcpuagent.model.CpuMap;
@@ -112,19 +113,21 @@ public final class Domain implements AutoCloseable {
      */
     public List<VcpuInfo> vcpus(int maxinfo, int maplen) {
         return use(d -> {
-            VirVcpuInfo first = new VirVcpuInfo();
-            VirVcpuInfo[] infos = (VirVcpuInfo[]) first.toArray(maxinfo);
             byte[] cpumaps = new byte[maxinfo * maplen];
-            int n = Errors.check(LIB.virDomainGetVcpus(d, first, maxinfo, cpumaps, maplen),
-                    "virDomainGetVcpus(" + name + ")");
-            List<VcpuInfo> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                VirVcpuInfo v = infos[i];
-                v.read();
-                out.add(new VcpuInfo(v.number, VcpuState.wordOf(v.state), v.cpuTime, v.cpu,
-                        CpuMap.fromBytes(cpumaps, i * maplen, maplen)));
+            try (Memory infos = new Memory((long) Math.max(1, maxinfo) * VirVcpuInfo.SIZE)) {
+                int n = Errors.check(LIB.virDomainGetVcpus(d, infos, maxinfo, cpumaps, maplen),
+                        "virDomainGetVcpus(" + name + ")");
+                List<VcpuInfo> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    long base = (long) i * VirVcpuInfo.SIZE;
+                    out.add(new VcpuInfo(infos.getInt(base + VirVcpuInfo.NUMBER_OFFSET),
+                            VcpuState.wordOf(infos.getInt(base + VirVcpuInfo.STATE_OFFSET)),
+                            infos.getLong(base + VirVcpuInfo.CPU_TIME_OFFSET),
+                            infos.getInt(base + VirVcpuInfo.CPU_OFFSET),
+                            CpuMap.fromBytes(cpumaps, i * maplen, maplen)));
+                }
+                return out;
             }
-            return out;
         });
     }
 

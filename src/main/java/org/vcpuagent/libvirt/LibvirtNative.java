@@ -87,7 +87,8 @@ interface LibvirtNative extends Library {
 
     int virDomainSetVcpusFlags(Pointer domain, int nvcpus, int flags);
 
-    int virDomainGetVcpus(Pointer domain, VirVcpuInfo info, int maxinfo, byte[] cpumaps, int maplen);
+    /** {@code info}: room for {@code maxinfo} virVcpuInfo records ({@link VirVcpuInfo#SIZE} bytes each). */
+    int virDomainGetVcpus(Pointer domain, Pointer info, int maxinfo, byte[] cpumaps, int maplen);
 
     int virDomainPinVcpuFlags(Pointer domain, int vcpu, byte[] cpumap, int maplen, int flags);
 

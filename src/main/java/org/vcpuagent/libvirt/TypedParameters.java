@@ -31,36 +31,43 @@ final class TypedParameters {
      */
     static Map<String, Object> decode(Pointer params, int n) {
         Map<String, Object> out = new LinkedHashMap<>();
-        if (n == 0) {
-            return Collections.unmodifiableMap(out);
-        }
-        VirTypedParameter first = new VirTypedParameter(params);
-        VirTypedParameter[] all = (VirTypedParameter[]) first.toArray(n);
-        for (VirTypedParameter p : all) {
-            p.read();
-            String name = p.name();
-            out.put(name, valueOf(name, p.type, p.value));
+        for (int i = 0; i < n; i++) {
+            long base = (long) i * VirTypedParameter.SIZE;
+            String name = name(params.getByteArray(base, VirTypedParameter.FIELD_LENGTH));
+            int type = params.getInt(base + VirTypedParameter.TYPE_OFFSET);
+            out.put(name, valueAt(params, base + VirTypedParameter.VALUE_OFFSET, name, type));
         }
         return Collections.unmodifiableMap(out);
     }
 
-    static Object valueOf(String name, int type, VirTypedParameter.Value v) {
+    /** The name up to its NUL; libvirt always terminates it, but a full field is read as it stands. */
+    private static String name(byte[] field) {
+        int len = 0;
+        while (len < field.length && field[len] != 0) {
+            len++;
+        }
+        return new String(field, 0, len, StandardCharsets.UTF_8);
+    }
+
+    /** Reads the union member that {@code type} selects, at {@code offset}. */
+    private static Object valueAt(Pointer p, long offset, String name, int type) {
         switch (type) {
             case VirTypedParameter.TYPE_INT:
-                return v.i;
+                return p.getInt(offset);
             case VirTypedParameter.TYPE_UINT:
-                return Integer.toUnsignedLong(v.ui);
+                return Integer.toUnsignedLong(p.getInt(offset));
             case VirTypedParameter.TYPE_LLONG:
-                return v.l;
+                return p.getLong(offset);
             case VirTypedParameter.TYPE_ULLONG:
-                return unsigned(v.ul);
+                return unsigned(p.getLong(offset));
             case VirTypedParameter.TYPE_DOUBLE:
-                return v.d;
+                return p.getDouble(offset);
             case VirTypedParameter.TYPE_BOOLEAN:
-                return v.b != 0;
+                return p.getByte(offset) != 0;
             case VirTypedParameter.TYPE_STRING:
                 // libvirt promises non-NULL; a NULL would be a libvirt bug, shown rather than crashed on.
-                return v.s == null ? null : v.s.getString(0, StandardCharsets.UTF_8.name());
+                Pointer s = p.getPointer(offset);
+                return s == null ? null : s.getString(0, StandardCharsets.UTF_8.name());
             default:
                 throw new IllegalStateException("typed parameter '" + name + "' has unknown type " + type);
         }

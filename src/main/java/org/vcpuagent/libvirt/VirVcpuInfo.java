@@ -13,4 +13,21 @@ public class VirVcpuInfo extends Structure {
     public VirVcpuInfo() {
         super();
     }
+
+    // Reading an array of these through JNA's Structure costs reflection per element on every call;
+    // the readers take the size and offsets, as JNA lays them out on this platform, once.
+    static final int SIZE;
+    static final int NUMBER_OFFSET;
+    static final int STATE_OFFSET;
+    static final int CPU_TIME_OFFSET;
+    static final int CPU_OFFSET;
+
+    static {
+        VirVcpuInfo layout = new VirVcpuInfo();
+        SIZE = layout.size();
+        NUMBER_OFFSET = layout.fieldOffset("number");
+        STATE_OFFSET = layout.fieldOffset("state");
+        CPU_TIME_OFFSET = layout.fieldOffset("cpuTime");
+        CPU_OFFSET = layout.fieldOffset("cpu");
+    }
 }

@@ -21,4 +21,23 @@ public record DomainVcpuStats(String uuid, String name, Integer current, Integer
     public DomainVcpuStats {
         vcpus = List.copyOf(vcpus);
     }
+
+    /** Whether the statistics have a vCPU group at all (libvirt's test driver reports none). */
+    public boolean hasVcpuGroup() {
+        return current != null;
+    }
+
+    /**
+     * Whether a vCPU libvirt counts as plugged in has no CPU time: what libvirt reports for a vCPU
+     * thread it has lost track of, as after an unplug that timed out. A vCPU thread that exists has
+     * always run a little, if only to start.
+     */
+    public boolean showsVcpuWithoutTime() {
+        if (current == null) {
+            return false;
+        }
+        long withTime = vcpus.stream().filter(v -> v.number() < current && v.timeNs() != null && v.timeNs() > 0)
+                .count();
+        return withTime < current;
+    }
 }
