@@ -2,33 +2,45 @@ package org.vcpuagent.qemu;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
+import org.vcpuagent.jmx.Notifications;
 
 import javax.management.MBeanServerConnection;
+import javax.management.Notification;
 import javax.management.ObjectName;
 import javax.management.openmbean.TabularData;
 import javax.management.remote.JMXConnector;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A shrink run by someone else ({@code virsh setvcpus --live}) that libvirt times out on. The agent
- * did not make the call, so only its periodic refresh can notice that libvirt has gone stale. The
- * refresh glances at libvirt's bulk statistics rather than asking every domain, so this shows that
- * the glance still catches it: the removed vCPU keeps its place in the statistics with no CPU time,
- * and that sends the agent to virDomainGetVcpus, which fails, and from then on to QEMU.
+ * Changes made by someone else with virsh, which the agent must notice although its periodic refresh
+ * only glances at libvirt's bulk statistics and reads no pinning.
+ *
+ * <p>A pin arrives through libvirt's tunable event. A shrink that libvirt times out on leaves libvirt
+ * stale; the removed vCPU keeps its place in the statistics with no CPU time, which sends the agent
+ * to virDomainGetVcpus, which fails, and from then on to QEMU.
  */
 @Tag("qemu")
-class OutsideUnplugTest {
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OutsideChangesTest {
 
     private static final String NAME = "vcpu-agent-outside";
+    private static final BlockingQueue<Notification> NOTIFICATIONS = new LinkedBlockingQueue<>();
     private static final ObjectName BEAN = DomainVcpuBean.objectName(NAME);
 
     private static RealGuest guest;
@@ -43,6 +55,11 @@ class OutsideUnplugTest {
         agent = TestAgent.start("qemu:///system", "2s");
         connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
         jmx = connector.getMBeanServerConnection();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!jmx.isRegistered(BEAN) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        jmx.addNotificationListener(BEAN, (n, hb) -> NOTIFICATIONS.add(n), null, null);
     }
 
     @AfterAll
@@ -62,6 +79,23 @@ class OutsideUnplugTest {
     }
 
     @Test
+    @Order(1)
+    void anOutsidePinIsAnnouncedAtOnce() throws Exception {
+        RealGuest.virsh("vcpupin", NAME, "0", "0", "--live");
+        RealGuest.virsh("vcpupin", NAME, "0", "1", "--live");
+        long returned = System.nanoTime();
+        Notification n = NOTIFICATIONS.poll(1, TimeUnit.SECONDS);
+        while (n != null && !(n.getType().equals(Notifications.PIN_CHANGED) && n.getMessage().contains("pinned to 1 "))) {
+            n = NOTIFICATIONS.poll(1, TimeUnit.SECONDS);
+        }
+        assertNotNull(n, "no pin notification within 1 s of virsh vcpupin (the refresh reads no pinning for 30 s)");
+        System.out.printf("outside vcpupin announced %d ms after virsh returned: %s%n",
+                (System.nanoTime() - returned) / 1_000_000, n.getMessage());
+        assertEquals("1", ((TabularData) jmx.getAttribute(BEAN, "PinInfo")).get(new Object[] {0}).get("value"));
+    }
+
+    @Test
+    @Order(2)
     void anOutsideShrinkThatTimesOutIsFoundByThePeriodicRefreshAndAnsweredFromQemu() throws Exception {
         RealGuest.virsh("setvcpus", NAME, "4", "--live");
         guest.waitForOnline("0-3", Duration.ofSeconds(30));
