@@ -72,7 +72,14 @@ final class AgentProcess implements AutoCloseable {
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectError(err.toFile());
-        pb.environment().putAll(env);
+        // A null value removes the variable (e.g. JAVA_OPTS, so that the launcher's defaults apply).
+        env.forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
         long t0 = System.nanoTime();
         Process p;
         try {
@@ -189,6 +196,30 @@ final class AgentProcess implements AutoCloseable {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
         // After the command: field 3 is state, so utime (field 14) is index 11 and stime index 12.
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /**
+     * utime + stime per group of threads, in clock ticks: {@code agent} (the agent's own threads and
+     * libvirt's event loop), {@code jit} (the JIT compilers), {@code jvm} (GC and the rest of the JVM).
+     * Threads that ended are not counted, so the groups can add up to less than {@link #cpuTicks()}.
+     */
+    Map<String, Long> cpuTicksByGroup() {
+        Map<String, Long> out = new java.util.TreeMap<>(Map.of("agent", 0L, "jit", 0L, "jvm", 0L));
+        File[] tasks = new File("/proc/" + pid() + "/task").listFiles();
+        for (File t : tasks == null ? new File[0] : tasks) {
+            try {
+                String name = read(t + "/comm").trim();
+                String stat = read(t + "/stat");
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                String group = name.startsWith("vcpu-agent") || name.startsWith("libvirt") || name.startsWith("RMI")
+                        || name.startsWith("JMX") ? "agent" : name.contains("Compiler") ? "jit" : "jvm";
+                out.merge(group, ticks, Long::sum);
+            } catch (RuntimeException e) {
+                // the thread ended meanwhile
+            }
+        }
+        return out;
     }
 
     /** Resident set size in KiB. */

@@ -24,13 +24,30 @@ import java.util.TreeSet;
 final class ScaleBench {
 
     static final int VCPUS = 8;
-    static final List<String> TUNED = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:MaxMetaspaceSize=48m",
-            "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-Xss512k");
+    /** Idle time before the CPU window: the JIT compilers go on working for about a minute after start. */
+    static final int WARM_UP_SECONDS = 60;
+
+    /** How the agent's JVM is started: the launcher with its shipped defaults, or with the JVM's own. */
+    record Jvm(String label, Map<String, String> env) {
+        static final Jvm SHIPPED = new Jvm("`scripts/vcpu-agent`'s defaults", nullValued("JAVA_OPTS"));
+        static final Jvm JVM_DEFAULTS = new Jvm("the JVM's own defaults (`JAVA_OPTS=`)", Map.of("JAVA_OPTS", ""));
+
+        private static Map<String, String> nullValued(String key) {
+            Map<String, String> m = new java.util.HashMap<>();
+            m.put(key, null);
+            return m;
+        }
+    }
 
     /** One agent configuration at one domain count. */
     record Point(int domains, String jvm, Stats start, Stats startCpu, double cpuPct, double cpuMsPerInterval, double idleSeconds,
-                 long rssKiB, long heapUsed, long heapUsedAfterGc, long heapCommitted, int threads,
-                 Stats jmxAll, Stats virshStats, Stats virshBatch) {
+                 Map<String, Double> cpuPctByGroup, long rssKiB, long heapUsed, long heapUsedAfterGc, long heapCommitted,
+                 int threads, Stats jmxAll, Stats virshStats, Stats virshBatch) {
+
+        String cpuSplit() {
+            return String.format("%.2f / %.2f / %.2f %%", cpuPctByGroup.get("agent"), cpuPctByGroup.get("jit"),
+                    cpuPctByGroup.get("jvm"));
+        }
     }
 
     private ScaleBench() {
@@ -42,15 +59,19 @@ final class ScaleBench {
         r.text("""
                 A generated node XML (`test:///…/nodeN.xml`) holds N running domains of 8 vCPUs each (`<domain \
                 type='test'>` with `<vcpu>8</vcpu>`; the test driver starts them with the connection). The agent \
-                runs as its own process, as `scripts/vcpu-agent` runs it: `java -Dlogback.configurationFile=config/logback.xml \
-                -jar target/vcpu-agent.jar --uri test:///…/nodeN.xml --jmx-port 0 --refresh-interval 2s` (default JVM \
-                flags).
+                runs as its own process, started by the launcher as a user starts it: `scripts/vcpu-agent --uri \
+                test:///…/nodeN.xml --jmx-port 0 --refresh-interval 2s`, so with the launcher's default JVM options \
+                (`JAVA_OPTS` unset: `-XX:+UseSerialGC -Xms8m -Xmx128m -XX:MaxMetaspaceSize=64m \
+                -XX:ReservedCodeCacheSize=32m -Xss512k`).
 
                 - **Start → registered**: from spawning the JVM to the agent printing `vcpu-agent connected to …`, \
                 which it does after its first refresh has registered every bean (checked: `DomainCount` = N). \
                 JVM start-up included. *CPU used by then* is the agent process's utime + stime at that moment                 (all threads, JIT compilers included): unlike the wall clock it hardly depends on what else                 runs on the machine.
                 - **CPU**: utime + stime from `/proc/PID/stat` over an idle window with no JMX client connected, \
-                after 20 s of warm-up; per refresh interval = CPU time ÷ (window ÷ 2 s).
+                after %d s of warm-up (the JIT compilers keep working for about a minute after start); per refresh \
+                interval = CPU time ÷ (window ÷ 2 s). The split adds up each thread's time from \
+                `/proc/PID/task/*/stat`: the agent's own threads (its worker and ticker, libvirt's event loop, \
+                RMI), the JIT compilers, and the rest of the JVM (GC, VM thread).
                 - **RSS** from `/proc/PID/status` after that window; **heap** through the agent's own \
                 `java.lang:type=Memory` over the same JMX connector (used as found, and after `gc()`).
                 - **Read all**: one connected JMX client reads `Vcpus` of every domain bean in turn, against \
@@ -58,28 +79,29 @@ final class ScaleBench {
                 (one process, every domain). The test driver runs inside the client library, so virsh here                 makes no round trip at all, while JMX makes one RMI round trip per domain. Each `test:///file` connection has its own copy of the XML's \
                 state, so virsh reads the same domains from the same file. libvirt 9.0's test driver reports no \
                 vCPU statistics, so `domstats --vcpu` prints only the domain names here: it is a lower bound. \
-                Alternating A B C, one warm-up pass each.""");
-        List<Integer> sizes = List.of(10, 100, 1000);
+                Alternating A B C, one warm-up pass each.""".formatted(WARM_UP_SECONDS));
+        // The quick (CI smoke) run stops at 100 domains; the growth exponents then span one decade.
+        List<Integer> sizes = ctx.quick ? List.of(10, 100) : List.of(10, 100, 1000);
         List<Point> points = new ArrayList<>();
         List<Point> tuned = new ArrayList<>();
         String loadAt1000 = "";
         for (int n : sizes) {
             Path xml = writeNode(ctx.tmp, n);
-            if (n == 1000) {
+            if (n == sizes.get(sizes.size() - 1)) {
                 loadAt1000 = Machine.loadAverage().split(",")[0];
             }
-            points.add(measure(ctx, xml, n, List.of(), "default", n == 100 ? ctx.reps(60, 12) : ctx.reps(30, 8)));
+            points.add(measure(ctx, xml, n, Jvm.SHIPPED, n == 100 ? ctx.reps(60, 12) : ctx.reps(30, 8)));
             r.load("after " + n + " domains");
         }
-        tuned.add(measure(ctx, writeNode(ctx.tmp, 100), 100, TUNED, "tuned", ctx.reps(60, 12)));
+        tuned.add(measure(ctx, writeNode(ctx.tmp, 100), 100, Jvm.JVM_DEFAULTS, ctx.reps(60, 12)));
 
         Table t = new Table("Domains", "Start → registered (median, min – max)", "CPU used by then", "CPU per 2 s refresh", "CPU (% of one core)",
-                "RSS", "Heap used / after GC / committed", "Threads", "Read all over JMX", "virsh domstats --vcpu",
+                "of which agent / JIT / GC+VM", "RSS", "Heap used / after GC / committed", "Threads", "Read all over JMX", "virsh domstats --vcpu",
                 "virsh vcpuinfo × N (one process)");
         for (Point p : points) {
             t.row(p.domains, p.start.median(true) + " (" + p.start.range() + ")", p.startCpu.median(true),
                     String.format("%.1f ms", p.cpuMsPerInterval),
-                    String.format("%.2f %%", p.cpuPct), mib(p.rssKiB * 1024), mib(p.heapUsed) + " / " + mib(p.heapUsedAfterGc)
+                    String.format("%.2f %%", p.cpuPct), p.cpuSplit(), mib(p.rssKiB * 1024), mib(p.heapUsed) + " / " + mib(p.heapUsedAfterGc)
                             + " / " + mib(p.heapCommitted), p.threads, p.jmxAll.median(true) + " (" + p.jmxAll.range() + ")",
                     p.virshStats.median(true), p.virshBatch.median(true));
         }
@@ -94,44 +116,47 @@ final class ScaleBench {
         r.table(per);
         Point p10 = points.get(0);
         Point p1000 = points.get(points.size() - 1);
-        r.text(String.format("Growth exponent from 10 to 1000 domains (cost ∝ N^k; k = 1 is linear): read all over JMX "
+        r.text(String.format("Growth exponent from " + p10.domains + " to " + p1000.domains + " domains (cost ∝ N^k; k = 1 is linear): read all over JMX "
                         + "k = %.2f; CPU per refresh k = %.2f; heap after GC k = %.2f; start → registered k = %.2f "
                         + "(the JVM's fixed start-up flattens this one).",
-                exponent(p10.jmxAll.median(), p1000.jmxAll.median()), exponent(p10.cpuMsPerInterval, p1000.cpuMsPerInterval),
-                exponent(p10.heapUsedAfterGc, p1000.heapUsedAfterGc), exponent(p10.start.median(), p1000.start.median())));
+                exponent(p10, p1000, p -> p.jmxAll().median()), exponent(p10, p1000, Point::cpuMsPerInterval),
+                exponent(p10, p1000, p -> p.heapUsedAfterGc()), exponent(p10, p1000, p -> p.start().median())));
         r.code(plot(points));
         Point p100 = points.get(1);
         Point t100 = tuned.get(0);
-        r.text("The same 100 domains with the agent's JVM tuned for a small footprint (`" + String.join(" ", TUNED) + "`):");
-        Table tt = new Table("JVM flags", "Start → registered", "CPU used by then", "CPU per 2 s refresh", "CPU (% of one core)", "RSS",
-                "Heap used / after GC / committed", "Read all over JMX");
+        r.text("The same 100 domains with the JVM's own defaults instead of the launcher's (`JAVA_OPTS=` set but "
+                + "empty; on this 24 GiB machine that is G1 with a heap of up to 6 GiB):");
+        Table tt = new Table("JVM options", "Start → registered", "CPU used by then", "CPU per 2 s refresh", "CPU (% of one core)",
+                "of which agent / JIT / GC+VM", "RSS", "Heap used / after GC / committed", "Read all over JMX");
         for (Point p : List.of(p100, t100)) {
             tt.row(p.jvm, p.start.median(true), p.startCpu.median(true), String.format("%.1f ms", p.cpuMsPerInterval), String.format("%.2f %%", p.cpuPct),
-                    mib(p.rssKiB * 1024), mib(p.heapUsed) + " / " + mib(p.heapUsedAfterGc) + " / " + mib(p.heapCommitted),
+                    p.cpuSplit(), mib(p.rssKiB * 1024), mib(p.heapUsed) + " / " + mib(p.heapUsedAfterGc) + " / " + mib(p.heapCommitted),
                     p.jmxAll.median(true));
         }
         r.table(tt);
         r.target("CPU with 100 domains at the default 2 s refresh", "< 2 % of one core",
                 String.format("%.2f %% (%.1f ms per refresh)", p100.cpuPct, p100.cpuMsPerInterval), p100.cpuPct < 2);
-        r.target("RSS with 100 domains", "< 128 MiB", mib(p100.rssKiB * 1024) + " with default JVM flags; "
-                + mib(t100.rssKiB * 1024) + " with the tuned flags", p100.rssKiB < 128 * 1024);
-        r.target("1000 domains registered after start", "< 5 s", "median " + p1000.start.median(true) + " (max "
+        r.target("RSS with 100 domains", "< 128 MiB", mib(p100.rssKiB * 1024) + " as the launcher starts it; "
+                + mib(t100.rssKiB * 1024) + " with the JVM's own defaults", p100.rssKiB < 128 * 1024);
+        r.target(p1000.domains + " domains registered after start", "< 5 s (at 1000)", "median " + p1000.start.median(true) + " (max "
                 + Stats.time(p1000.start.max()) + ") wall clock, JVM start-up included, at load " + loadAt1000
                 + "; the agent process had used " + p1000.startCpu.median(true) + " of CPU by then",
                 p1000.start.median() < 5000);
-        double k = exponent(p10.jmxAll.median(), p1000.jmxAll.median());
-        double kc = exponent(p10.cpuMsPerInterval, p1000.cpuMsPerInterval);
+        double k = exponent(p10, p1000, p -> p.jmxAll().median());
+        double kc = exponent(p10, p1000, Point::cpuMsPerInterval);
         r.target("Cost grows linearly with the domain count", "k ≈ 1 (no worse than linear)",
                 String.format("read all k = %.2f, CPU per refresh k = %.2f", k, kc), k < 1.15 && kc < 1.15);
-        ScaleProfile.run(ctx, writeNode(ctx.tmp, 1000), 1000);
+        ScaleProfile.run(ctx, writeNode(ctx.tmp, p1000.domains), p1000.domains);
     }
 
     static String mib(long bytes) {
         return String.format("%.0f MiB", bytes / 1048576.0);
     }
 
-    static double exponent(double at10, double at1000) {
-        return Math.log(at1000 / at10) / Math.log(100);
+    /** k in cost ∝ N^k between two domain counts. */
+    static double exponent(Point small, Point large, java.util.function.ToDoubleFunction<Point> cost) {
+        return Math.log(cost.applyAsDouble(large) / cost.applyAsDouble(small))
+                / Math.log(large.domains() / (double) small.domains());
     }
 
     static Path writeNode(Path dir, int n) throws IOException {
@@ -148,21 +173,23 @@ final class ScaleBench {
         return p;
     }
 
-    private static Point measure(Context ctx, Path xml, int n, List<String> jvm, String jvmLabel, int idleSeconds)
-            throws Exception {
-        System.out.println("-- scale: " + n + " domains, " + jvmLabel + " JVM");
+    private static Point measure(Context ctx, Path xml, int n, Jvm jvm, int idleSeconds) throws Exception {
+        System.out.println("-- scale: " + n + " domains, " + jvm.label());
         String uri = "test://" + xml.toAbsolutePath();
         List<String> args = List.of("--uri", uri, "--jmx-port", "0", "--refresh-interval", "2s");
         Stats start = new Stats("start");
         Stats startCpu = new Stats("start CPU");
-        int starts = jvmLabel.equals("default") ? ctx.reps(3, 1) : 1;
+        int starts = jvm == Jvm.SHIPPED ? ctx.reps(3, 1) : 1;
+        List<String> command = new ArrayList<>();
+        command.add(ctx.root.resolve("scripts/vcpu-agent").toString());
+        command.addAll(args);
         AgentProcess a = null;
         try {
             for (int i = 0; i < starts; i++) {
                 if (a != null) {
                     a.close();
                 }
-                a = AgentProcess.start(ctx.root, ctx.jar, jvm, args, Map.of(), Duration.ofSeconds(180));
+                a = AgentProcess.startCommand(command, jvm.env(), Duration.ofSeconds(180));
                 start.addMillis(a.startToRegisteredMillis());
                 startCpu.addMillis(a.startCpuMillis());
             }
@@ -172,14 +199,19 @@ final class ScaleBench {
                 throw new IllegalStateException("the agent registered " + count + " domains, expected " + n);
             }
             a.disconnect();
-            BenchGuest.sleep(ctx.quick ? 4000 : 20000);
+            BenchGuest.sleep(ctx.quick ? 4000 : WARM_UP_SECONDS * 1000L);
             long ticks0 = a.cpuTicks();
+            Map<String, Long> groups0 = a.cpuTicksByGroup();
             long t0 = System.nanoTime();
             BenchGuest.sleep(idleSeconds * 1000L);
             long ticks1 = a.cpuTicks();
+            Map<String, Long> groups1 = a.cpuTicksByGroup();
             long t1 = System.nanoTime();
             double cpuSec = (ticks1 - ticks0) / (double) clockTicks();
             double wall = (t1 - t0) / 1e9;
+            Map<String, Double> byGroup = new LinkedHashMap<>();
+            groups1.forEach((g, ticks) -> byGroup.put(g,
+                    100 * (ticks - groups0.getOrDefault(g, 0L)) / (double) clockTicks() / wall));
             long rss = a.rssKiB();
             int threads = a.threads();
             long heap = a.heapUsedBytes(false);
@@ -219,8 +251,8 @@ final class ScaleBench {
                     virshBatch.addNanos(vb.nanos());
                 }
             }
-            return new Point(n, jvmLabel.equals("default") ? "default (none)" : "`" + String.join(" ", jvm) + "`", start, startCpu,
-                    100 * cpuSec / wall, cpuSec * 1000 / (wall / 2), wall, rss, heap, heapGc, heapCommitted, threads,
+            return new Point(n, jvm.label(), start, startCpu,
+                    100 * cpuSec / wall, cpuSec * 1000 / (wall / 2), wall, byGroup, rss, heap, heapGc, heapCommitted, threads,
                     jmxAll, virshStats, virshBatch);
         } finally {
             if (a != null) {
