@@ -13,7 +13,6 @@ import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,20 +30,17 @@ class BadInputTest {
     private static final String STRING = String.class.getName();
 
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection admin;
     private Object before;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = connector.getMBeanServerConnection();
+        admin = agent.admin();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        connector.close();
         agent.close();
     }
 

@@ -10,7 +10,6 @@ import org.vcpuagent.libvirt.Domain;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,21 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DomainLifecycleTest {
 
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection admin;
     private static Connection outside;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = connector.getMBeanServerConnection();
+        admin = agent.admin();
         outside = Connection.open("test:///default", false);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        connector.close();
         agent.close();
         outside.close();
     }

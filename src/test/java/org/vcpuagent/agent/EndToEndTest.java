@@ -36,19 +36,16 @@ class EndToEndTest {
     static final ObjectName HOST = objectName("libvirt.vcpu:type=Host");
 
     private static TestAgent agent;
-    private static JMXConnector adminConnector;
     private static MBeanServerConnection admin;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        adminConnector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = adminConnector.getMBeanServerConnection();
+        admin = agent.admin();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        adminConnector.close();
         agent.close();
     }
 

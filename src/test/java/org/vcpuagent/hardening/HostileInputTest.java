@@ -15,7 +15,6 @@ import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -37,15 +36,13 @@ class HostileInputTest {
     private static final String STRING = String.class.getName();
 
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection admin;
     private static Connection outside;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = connector.getMBeanServerConnection();
+        admin = agent.admin();
         outside = Connection.open("test:///default", false);
     }
 
@@ -56,7 +53,6 @@ class HostileInputTest {
         admin.invoke(test, "pinVcpu", new Object[] {0, "r"}, new String[] {"int", STRING});
         admin.invoke(test, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", STRING});
         admin.invoke(test, "pinEmulator", new Object[] {"r"}, new String[] {STRING});
-        connector.close();
         agent.close();
         outside.close();
     }

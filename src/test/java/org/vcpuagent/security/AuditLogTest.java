@@ -22,7 +22,6 @@ import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +46,6 @@ class AuditLogTest {
     static final String TEST_MBEAN = "libvirt.vcpu:name=test,type=Domain";
 
     private static TestAgent agent;
-    private static JMXConnector adminConnector;
-    private static JMXConnector monitorConnector;
     private static MBeanServerConnection admin;
     private static MBeanServerConnection monitor;
 
@@ -67,16 +64,12 @@ class AuditLogTest {
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        adminConnector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        monitorConnector = agent.connect(TestAgent.MONITOR, TestAgent.MONITOR_PASSWORD);
-        admin = adminConnector.getMBeanServerConnection();
-        monitor = monitorConnector.getMBeanServerConnection();
+        admin = agent.admin();
+        monitor = agent.monitor();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        monitorConnector.close();
-        adminConnector.close();
         agent.close();
     }
 
