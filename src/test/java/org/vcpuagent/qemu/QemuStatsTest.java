@@ -15,6 +15,7 @@ import org.vcpuagent.libvirt.QemuMonitor;
 import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuStats;
+import org.vcpuagent.testsupport.CloseAll;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,14 +71,9 @@ class QemuStatsTest {
     }
 
     @AfterAll
-    static void cleanUp() {
+    static void cleanUp() throws Exception {
         try {
-            if (domain != null) {
-                domain.close();
-            }
-            if (conn != null) {
-                conn.close();
-            }
+            CloseAll.inOrder(domain, conn);
         } finally {
             if (guest != null) {
                 guest.close();

@@ -15,6 +15,7 @@ import org.vcpuagent.jmx.AuditLine;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.testsupport.JmxNames;
 
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -39,9 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AuditLogTest {
 
-    static final ObjectName TEST = name("libvirt.vcpu:type=Domain,name=test");
-    static final ObjectName HOST = name("libvirt.vcpu:type=Host");
-    static final ObjectName DELEGATE = name("JMImplementation:type=MBeanServerDelegate");
+    static final ObjectName TEST = JmxNames.parse("libvirt.vcpu:type=Domain,name=test");
+    static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
+    static final ObjectName DELEGATE = JmxNames.parse("JMImplementation:type=MBeanServerDelegate");
     static final String STRING = String.class.getName();
     static final String TEST_MBEAN = "libvirt.vcpu:name=test,type=Domain";
 
@@ -52,14 +53,6 @@ class AuditLogTest {
     private final ListAppender<ILoggingEvent> audit = new ListAppender<>();
     private final Logger auditLogger = (Logger) LoggerFactory.getLogger(AuditForwarder.LOGGER);
     private Instant started;
-
-    static ObjectName name(String s) {
-        try {
-            return new ObjectName(s);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -160,7 +153,7 @@ class AuditLogTest {
         assertThrows(SecurityException.class, () -> monitor.setAttribute(DELEGATE,
                 new Attribute("ImplementationName", "x")));
         assertThrows(SecurityException.class, () -> monitor.createMBean("javax.management.timer.Timer",
-                name("evil:type=Timer")));
+                JmxNames.parse("evil:type=Timer")));
         assertThrows(SecurityException.class, () -> monitor.unregisterMBean(HOST));
         // Reads are allowed and not logged.
         assertEquals(2, ((TabularData) monitor.getAttribute(TEST, "Vcpus")).size());
