@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.vcpuagent.jmx.Notifications;
 import org.vcpuagent.testsupport.JmxNames;
 import org.vcpuagent.testsupport.NotificationRecorder;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.AttributeChangeNotification;
@@ -51,9 +52,7 @@ class EndToEndTest {
     /** test:///default is shared by every connection in this process: leave it as found. */
     @AfterEach
     void restoreTheTestDomain() throws Exception {
-        admin.setAttribute(TEST, new Attribute("VcpuCount", 2));
-        admin.invoke(TEST, "pinVcpu", new Object[] {0, "r"}, new String[] {"int", String.class.getName()});
-        admin.invoke(TEST, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", String.class.getName()});
+        TestDomain.restore(admin);
     }
 
     static CompositeData row(TabularData vcpus, int number) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.testsupport.JmxNames;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -63,10 +64,7 @@ class PrometheusExporterIT {
 
     @AfterEach
     void restore() throws Exception {
-        jmx.setAttribute(TEST, new Attribute("VcpuCount", 2));
-        for (int vcpu = 0; vcpu < 2; vcpu++) {
-            jmx.invoke(TEST, "pinVcpu", new Object[] {vcpu, "r"}, new String[] {"int", String.class.getName()});
-        }
+        TestDomain.restore(jmx);
     }
 
     private static TabularData vcpus() throws Exception {

@@ -9,6 +9,7 @@ import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -48,11 +49,7 @@ class HostileInputTest {
 
     @AfterAll
     static void stop() throws Exception {
-        ObjectName test = DomainVcpuBean.objectName("test");
-        admin.setAttribute(test, new Attribute("VcpuCount", 2));
-        admin.invoke(test, "pinVcpu", new Object[] {0, "r"}, new String[] {"int", STRING});
-        admin.invoke(test, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", STRING});
-        admin.invoke(test, "pinEmulator", new Object[] {"r"}, new String[] {STRING});
+        TestDomain.restore(admin);
         agent.close();
         outside.close();
     }

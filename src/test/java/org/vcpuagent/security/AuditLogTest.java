@@ -16,6 +16,7 @@ import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.testsupport.JmxNames;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -77,10 +78,7 @@ class AuditLogTest {
     @AfterEach
     void restoreTheTestDomain() throws Exception {
         auditLogger.detachAppender(audit);
-        admin.setAttribute(TEST, new Attribute("VcpuCount", 2));
-        admin.invoke(TEST, "pinVcpu", new Object[] {0, "r"}, new String[] {"int", STRING});
-        admin.invoke(TEST, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", STRING});
-        admin.invoke(TEST, "pinEmulator", new Object[] {"r"}, new String[] {STRING});
+        TestDomain.restore(admin);
     }
 
     /** Every line captured so far, parsed; each has exactly the documented keys, in order. */
