@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vcpuagent.testsupport.AgentProcess;
 import org.vcpuagent.testsupport.JmxNames;
 import org.vcpuagent.testsupport.TestDomain;
 
@@ -50,7 +51,7 @@ class PrometheusExporterIT {
     @BeforeAll
     static void start() throws Exception {
         port = AgentProcess.freePort();
-        agent = AgentProcess.start("--prometheus-port", String.valueOf(port));
+        agent = AgentProcess.viaLauncher("--prometheus-port", String.valueOf(port));
         jmx = agent.jmx();
         metrics = "http://127.0.0.1:" + port + "/metrics";
     }
@@ -177,7 +178,7 @@ class PrometheusExporterIT {
     @Test
     void severalConnectionsGiveAConnectionLabel() throws Exception {
         int other = AgentProcess.freePort();
-        try (AgentProcess two = AgentProcess.start("--prometheus-port", String.valueOf(other),
+        try (AgentProcess two = AgentProcess.viaLauncher("--prometheus-port", String.valueOf(other),
                 "--connections", "a=test:///default,b=test:///default")) {
             MBeanServerConnection jmx2 = two.jmx();
             ObjectName a = JmxNames.parse("libvirt.vcpu:type=Domain,connection=a,name=test");
