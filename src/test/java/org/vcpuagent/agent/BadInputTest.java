@@ -37,11 +37,10 @@ class BadInputTest {
     private static TestAgent agent;
     private static MBeanServerConnection admin;
     /**
-     * libvirt, read without the agent: a connection of the test's own through our binding. libvirt's test
-     * driver keeps one test:///default per process for every connection to it, and the agent runs in this
-     * process, so this connection sees the very domain the agent changes.
+     * Domain 'test' as libvirt itself reports it, on a connection of the test's own through our binding
+     * ({@link TestAgent#outside}): libvirt's test driver keeps one test:///default per process for every
+     * connection to it, and the agent runs in this process, so this is the very domain the agent changes.
      */
-    private static Connection libvirt;
     private static Domain domain;
     private static int maplen;
     private Object before;
@@ -50,14 +49,14 @@ class BadInputTest {
     static void start() throws Exception {
         agent = TestAgent.start();
         admin = agent.admin();
-        libvirt = Connection.open("test:///default", true);
+        Connection libvirt = agent.outside(true);
         domain = libvirt.lookupByName("test");
         maplen = libvirt.hostInfo().mapLength();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        CloseAll.inOrder(domain, libvirt, agent);
+        CloseAll.inOrder(domain, agent);
     }
 
     @BeforeEach

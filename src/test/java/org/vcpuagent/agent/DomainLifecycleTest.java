@@ -30,13 +30,12 @@ class DomainLifecycleTest {
     static void start() throws Exception {
         agent = TestAgent.start();
         admin = agent.admin();
-        outside = Connection.open("test:///default", false);
+        outside = agent.outside(false);
     }
 
     @AfterAll
     static void stop() throws Exception {
         agent.close();
-        outside.close();
     }
 
     static String domainXml(String name, int vcpus) {

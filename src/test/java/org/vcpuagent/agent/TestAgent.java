@@ -1,5 +1,7 @@
 package org.vcpuagent.agent;
 
+import org.vcpuagent.libvirt.Connection;
+
 import javax.management.MBeanServerConnection;
 import javax.management.MBeanServerFactory;
 import javax.management.remote.JMXConnector;
@@ -18,8 +20,8 @@ import java.util.Map;
  * A real agent for tests: libvirt's test driver, its own MBean server, and a JMX connector on a
  * free port with the JDK's password and access files (user {@code admin} read-write, user
  * {@code monitor} read-only). It keeps one JMX connection per user for the tests ({@link #admin()},
- * {@link #monitor()}) and a folder for their files ({@link #dir()}), and closing it closes and deletes
- * them all.
+ * {@link #monitor()}), their own libvirt connections beside it ({@link #outside}) and a folder for
+ * their files ({@link #dir()}), and closing it closes and deletes them all.
  */
 public final class TestAgent implements AutoCloseable {
 
@@ -29,11 +31,14 @@ public final class TestAgent implements AutoCloseable {
     public static final String MONITOR_PASSWORD = "monitor-secret";
 
     public final VcpuAgent agent;
+    private final String uri;
     private final Path dir;
     private final Map<String, JMXConnector> connectors = new LinkedHashMap<>();
+    private final List<Connection> outside = new ArrayList<>();
 
-    private TestAgent(VcpuAgent agent, Path dir) {
+    private TestAgent(VcpuAgent agent, String uri, Path dir) {
         this.agent = agent;
+        this.uri = uri;
         this.dir = dir;
     }
 
@@ -46,7 +51,7 @@ public final class TestAgent implements AutoCloseable {
         AgentConfig config = AgentConfig.fromArgs(new String[] {
             "--uri", uri, "--jmx-port", "0", "--jmx-password-file", password.toString(),
             "--jmx-access-file", access.toString(), "--refresh-interval", refreshInterval});
-        return new TestAgent(VcpuAgent.start(config, MBeanServerFactory.newMBeanServer()), dir);
+        return new TestAgent(VcpuAgent.start(config, MBeanServerFactory.newMBeanServer()), uri, dir);
     }
 
     public static TestAgent start() throws IOException {
@@ -78,6 +83,18 @@ public final class TestAgent implements AutoCloseable {
         return c.getMBeanServerConnection();
     }
 
+    /**
+     * A libvirt connection of the test's own to the agent's URI, through our binding but not the agent's:
+     * for changes made behind the agent's back, and for checking what the agent did. libvirt's test driver
+     * keeps one test:///default per process, shared by every connection to it, so this one sees the
+     * domains the agent sees. Closed with the agent.
+     */
+    public synchronized Connection outside(boolean readOnly) {
+        Connection c = Connection.open(uri, readOnly);
+        outside.add(c);
+        return c;
+    }
+
     /** A folder for the test's own files, deleted with the agent. */
     public Path dir() {
         return dir;
@@ -92,17 +109,21 @@ public final class TestAgent implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        List<JMXConnector> open;
+        List<Connection> libvirt;
+        synchronized (this) {
+            open = new ArrayList<>(connectors.values());
+            connectors.clear();
+            libvirt = new ArrayList<>(outside);
+            outside.clear();
+        }
         try {
-            List<JMXConnector> open;
-            synchronized (this) {
-                open = new ArrayList<>(connectors.values());
-                connectors.clear();
-            }
             for (JMXConnector c : open) {
                 c.close();
             }
         } finally {
             agent.close();
+            libvirt.forEach(Connection::close);
             try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);

@@ -44,14 +44,13 @@ class HostileInputTest {
     static void start() throws Exception {
         agent = TestAgent.start();
         admin = agent.admin();
-        outside = Connection.open("test:///default", false);
+        outside = agent.outside(false);
     }
 
     @AfterAll
     static void stop() throws Exception {
         TestDomain.restore(admin);
         agent.close();
-        outside.close();
     }
 
     private static int randomInt(Random r) {
