@@ -28,7 +28,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The agent on qemu:///system with a real booted Linux guest (TCG), driven over JMX, and every
@@ -55,9 +54,9 @@ class AgentOnRealGuestTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer: run scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         guest = RealGuest.start(NAME);
-        agent = TestAgent.start("qemu:///system", "2s");
+        agent = TestAgent.start(RealGuest.URI, "2s");
         jmx = agent.admin();
         awaitRegistered(BEAN, true, Duration.ofSeconds(5));
         notifications = NotificationRecorder.listen(jmx, BEAN);

@@ -30,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Faults a real host throws at the agent, on a real guest: libvirtd dying in the middle of a change,
@@ -50,9 +49,9 @@ class FaultsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer: run scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         guest = RealGuest.start(NAME);
-        agent = TestAgent.start("qemu:///system", "2s");
+        agent = TestAgent.start(RealGuest.URI, "2s");
         jmx = agent.admin();
         awaitRegistered(true, Duration.ofSeconds(5));
     }

@@ -43,7 +43,7 @@ class MultiHostTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer: run scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         assumeTrue(libvirtdListensOnTcp(), "libvirtd does not listen on 127.0.0.1:16509: start it with "
                 + "LIBVIRTD_TCP_LOOPBACK=yes scripts/install-libvirt-host.sh (scripts/run-tests.sh does)");
         guest = RealGuest.start(NAME);

@@ -35,7 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Bulk statistics and the QEMU monitor against a real guest, checked against virsh, /proc and the guest's
@@ -63,7 +62,7 @@ class QemuStatsTest {
 
     @BeforeAll
     static void boot() {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer; see scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         guest = RealGuest.start(GUEST);
         conn = Connection.open(RealGuest.URI, false);
         domain = conn.lookupByName(GUEST);

@@ -21,6 +21,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /**
  * A real QEMU guest on {@code qemu:///system} for integration tests, booted by
  * {@code scripts/prepare-test-guest.sh} (q35 under TCG, 4 vCPUs of which 1 is plugged in at boot).
@@ -57,6 +59,11 @@ public final class RealGuest implements AutoCloseable {
         } catch (UncheckedIOException e) {
             return false; // no virsh at all
         }
+    }
+
+    /** Skips the calling test (class) when {@link #available()} is false, saying how to set the host up. */
+    public static void assumeAvailable() {
+        assumeTrue(available(), URI + " does not answer: run scripts/install-libvirt-host.sh");
     }
 
     /**
