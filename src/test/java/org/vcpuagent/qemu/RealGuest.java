@@ -1,6 +1,7 @@
 package org.vcpuagent.qemu;
 
 import org.vcpuagent.model.Json;
+import org.vcpuagent.testsupport.VcpuOnlineReports;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +38,6 @@ public final class RealGuest implements AutoCloseable {
 
     static final String URI = "qemu:///system";
     private static final Path SCRIPT = Path.of("scripts/prepare-test-guest.sh");
-    private static final String ONLINE_PREFIX = "VCPU-ONLINE: ";
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration VIRSH_TIMEOUT = Duration.ofSeconds(60);
 
@@ -106,14 +106,7 @@ public final class RealGuest implements AutoCloseable {
 
     /** Every {@code VCPU-ONLINE} cpulist in the serial log so far, oldest first. */
     public List<String> onlineHistory() {
-        List<String> out = new ArrayList<>();
-        for (String line : serialLines()) {
-            int at = line.indexOf(ONLINE_PREFIX);
-            if (at >= 0) {
-                out.add(line.substring(at + ONLINE_PREFIX.length()).trim());
-            }
-        }
-        return out;
+        return VcpuOnlineReports.in(serialLines());
     }
 
     /**
