@@ -7,13 +7,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.vcpuagent.libvirt.Connection;
+import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.model.VcpuInfo;
+import org.vcpuagent.testsupport.CloseAll;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
-import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every bad input over JMX gets an exception whose message names the problem and what is allowed,
- * and the domain is exactly as before.
+ * and the domain is exactly as before: as libvirt itself reports it on a connection of the test's own,
+ * not as the agent reports it.
  */
 class BadInputTest {
 
@@ -31,21 +35,28 @@ class BadInputTest {
     private static final String STRING = String.class.getName();
 
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection admin;
+    /**
+     * Domain 'test' as libvirt itself reports it, on a connection of the test's own through our binding
+     * ({@link TestAgent#outside}): libvirt's test driver keeps one test:///default per process for every
+     * connection to it, and the agent runs in this process, so this is the very domain the agent changes.
+     */
+    private static Domain domain;
+    private static int maplen;
     private Object before;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = connector.getMBeanServerConnection();
+        admin = agent.admin();
+        Connection libvirt = agent.outside(true);
+        domain = libvirt.lookupByName("test");
+        maplen = libvirt.hostInfo().mapLength();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        connector.close();
-        agent.close();
+        CloseAll.inOrder(domain, agent);
     }
 
     @BeforeEach
@@ -53,6 +64,9 @@ class BadInputTest {
         admin.setAttribute(TEST, new Attribute("VcpuCount", 2));
         admin.invoke(TEST, "pinVcpu", new Object[] {1, "2-3"}, new String[] {"int", STRING});
         before = snapshot();
+        // Else the snapshot would read a copy the agent does not change, and every comparison would pass.
+        assertTrue(before.toString().contains(" vcpu1=2-3 "), "libvirt on another connection sees the agent's pin: "
+                + before);
     }
 
     @AfterEach
@@ -60,14 +74,14 @@ class BadInputTest {
         admin.invoke(TEST, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", STRING});
     }
 
-    /** What must not change: count, and each vCPU's affinity and pinning. */
-    private static String snapshot() throws Exception {
-        TabularData vcpus = (TabularData) admin.getAttribute(TEST, "Vcpus");
-        StringBuilder sb = new StringBuilder("count=" + admin.getAttribute(TEST, "VcpuCount"));
-        for (int i = 0; i < vcpus.size(); i++) {
-            sb.append(" vcpu").append(i).append('=').append(vcpus.get(new Object[] {i}).get("affinity"));
+    /** What must not change: count, and each vCPU's affinity and pinning, as libvirt reports them. */
+    private static String snapshot() {
+        int max = domain.maxVcpus();
+        StringBuilder sb = new StringBuilder("count=" + domain.vcpuCount());
+        for (VcpuInfo v : domain.vcpus(max, maplen)) {
+            sb.append(" vcpu").append(v.number()).append('=').append(v.affinity().toCpuList());
         }
-        return sb + " pins=" + admin.getAttribute(TEST, "PinInfo");
+        return sb + " pins=" + domain.vcpuPinInfo(max, maplen).stream().map(CpuMap::toCpuList).toList();
     }
 
     static Stream<Arguments> badCalls() {

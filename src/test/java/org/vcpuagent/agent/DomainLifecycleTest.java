@@ -6,11 +6,13 @@ import org.junit.jupiter.api.Test;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.testsupport.JmxAwait;
+import org.vcpuagent.testsupport.NotificationRecorder;
 
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,23 +23,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DomainLifecycleTest {
 
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection admin;
     private static Connection outside;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = connector.getMBeanServerConnection();
-        outside = Connection.open("test:///default", false);
+        admin = agent.admin();
+        outside = agent.outside(false);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        connector.close();
         agent.close();
-        outside.close();
     }
 
     static String domainXml(String name, int vcpus) {
@@ -47,16 +45,9 @@ class DomainLifecycleTest {
                 + "</vcpu><os><type>hvm</type></os></domain>";
     }
 
-    /** Waits up to {@code ms} for the bean to be registered or not, and returns how long it took. */
-    static long await(ObjectName name, boolean registered, long ms) throws Exception {
-        long start = System.nanoTime();
-        while (admin.isRegistered(name) != registered) {
-            if (System.nanoTime() - start > ms * 1_000_000) {
-                throw new AssertionError(name + (registered ? " did not appear" : " did not go away") + " within " + ms + " ms");
-            }
-            Thread.sleep(5);
-        }
-        return (System.nanoTime() - start) / 1_000_000;
+    /** Waits up to {@code ms} for the bean to be registered or not. */
+    static void await(ObjectName name, boolean registered, long ms) throws Exception {
+        JmxAwait.registered(admin, name, registered, Duration.ofMillis(ms));
     }
 
     @Test
@@ -91,20 +82,15 @@ class DomainLifecycleTest {
 
     @Test
     void theHostBeanAnnouncesDomainsAppearingAndGoing() throws Exception {
-        java.util.concurrent.BlockingQueue<javax.management.Notification> received =
-                new java.util.concurrent.LinkedBlockingQueue<>();
-        javax.management.NotificationListener listener = (n, hb) -> received.add(n);
-        admin.addNotificationListener(EndToEndTest.HOST, listener, null, null);
-        try (Domain d = outside.createXml(domainXml("announced", 1))) {
-            javax.management.Notification appeared = received.poll(2, java.util.concurrent.TimeUnit.SECONDS);
+        try (NotificationRecorder received = NotificationRecorder.listen(admin, EndToEndTest.HOST);
+             Domain d = outside.createXml(domainXml("announced", 1))) {
+            javax.management.Notification appeared = received.next(Duration.ofSeconds(2));
             assertEquals(org.vcpuagent.jmx.HostBean.DOMAIN_APPEARED, appeared.getType());
             assertEquals(DomainVcpuBean.objectName("announced").toString(), appeared.getUserData());
             d.destroy();
-            javax.management.Notification gone = received.poll(2, java.util.concurrent.TimeUnit.SECONDS);
+            javax.management.Notification gone = received.next(Duration.ofSeconds(2));
             assertEquals(org.vcpuagent.jmx.HostBean.DOMAIN_DISAPPEARED, gone.getType());
             assertTrue(gone.getMessage().contains("domain 'announced' went away"), gone.getMessage());
-        } finally {
-            admin.removeNotificationListener(EndToEndTest.HOST, listener);
         }
     }
 

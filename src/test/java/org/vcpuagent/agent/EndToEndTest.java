@@ -5,20 +5,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.jmx.Notifications;
+import org.vcpuagent.testsupport.JmxNames;
+import org.vcpuagent.testsupport.NotificationRecorder;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.AttributeChangeNotification;
 import javax.management.MBeanServerConnection;
 import javax.management.Notification;
-import javax.management.NotificationListener;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 import javax.management.remote.JMXConnector;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,40 +32,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class EndToEndTest {
 
-    static final ObjectName TEST = objectName("libvirt.vcpu:type=Domain,name=test");
-    static final ObjectName HOST = objectName("libvirt.vcpu:type=Host");
+    static final ObjectName TEST = JmxNames.parse("libvirt.vcpu:type=Domain,name=test");
+    static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
 
     private static TestAgent agent;
-    private static JMXConnector adminConnector;
     private static MBeanServerConnection admin;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        adminConnector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = adminConnector.getMBeanServerConnection();
+        admin = agent.admin();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        adminConnector.close();
         agent.close();
     }
 
     /** test:///default is shared by every connection in this process: leave it as found. */
     @AfterEach
     void restoreTheTestDomain() throws Exception {
-        admin.setAttribute(TEST, new Attribute("VcpuCount", 2));
-        admin.invoke(TEST, "pinVcpu", new Object[] {0, "r"}, new String[] {"int", String.class.getName()});
-        admin.invoke(TEST, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", String.class.getName()});
-    }
-
-    static ObjectName objectName(String s) {
-        try {
-            return new ObjectName(s);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        TestDomain.restore(admin);
     }
 
     static CompositeData row(TabularData vcpus, int number) {
@@ -165,12 +152,9 @@ class EndToEndTest {
 
     @Test
     void announcesVcpuCountAndPinChanges() throws Exception {
-        BlockingQueue<Notification> received = new LinkedBlockingQueue<>();
-        NotificationListener listener = (n, handback) -> received.add(n);
-        admin.addNotificationListener(TEST, listener, null, null);
-        try {
+        try (NotificationRecorder received = NotificationRecorder.listen(admin, TEST)) {
             admin.setAttribute(TEST, new Attribute("VcpuCount", 1));
-            Notification n = received.poll(10, TimeUnit.SECONDS);
+            Notification n = received.next(Duration.ofSeconds(10));
             assertNotNull(n, "no notification within 10 s");
             AttributeChangeNotification change = (AttributeChangeNotification) n;
             assertEquals("VcpuCount", change.getAttributeName());
@@ -179,32 +163,26 @@ class EndToEndTest {
             assertEquals(TEST, change.getSource());
 
             admin.invoke(TEST, "pinVcpu", new Object[] {0, "4-5"}, new String[] {"int", String.class.getName()});
-            Notification pin = received.poll(10, TimeUnit.SECONDS);
+            Notification pin = received.next(Duration.ofSeconds(10));
             assertNotNull(pin);
             assertEquals(Notifications.PIN_CHANGED, pin.getType());
             CompositeData data = (CompositeData) pin.getUserData();
             assertEquals(0, data.get("vcpu"));
             assertEquals("0-7", data.get("previous"));
             assertEquals("4-5", data.get("current"));
-        } finally {
-            admin.removeNotificationListener(TEST, listener);
         }
     }
 
     @Test
     void announcesChangesMadeOutsideTheAgent() throws Exception {
-        BlockingQueue<Notification> received = new LinkedBlockingQueue<>();
-        NotificationListener listener = (n, handback) -> received.add(n);
-        admin.addNotificationListener(TEST, listener, null, null);
-        try (var other = org.vcpuagent.libvirt.Connection.open("test:///default", false);
+        try (NotificationRecorder received = NotificationRecorder.listen(admin, TEST);
+             var other = org.vcpuagent.libvirt.Connection.open("test:///default", false);
              var d = other.lookupByName("test")) {
             d.setVcpus(1, false);
             admin.invoke(HOST, "refresh", null, null);
-            AttributeChangeNotification change = (AttributeChangeNotification) received.poll(10, TimeUnit.SECONDS);
+            AttributeChangeNotification change = (AttributeChangeNotification) received.next(Duration.ofSeconds(10));
             assertNotNull(change, "a change made by another libvirt client was not announced");
             assertEquals(1, change.getNewValue());
-        } finally {
-            admin.removeNotificationListener(TEST, listener);
         }
     }
 

@@ -6,9 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,22 +31,16 @@ final class Harness implements AutoCloseable {
     final Path adminPassword;
     final Path monitorPassword;
 
-    private Harness(TestAgent agent, Path dir) throws IOException {
+    private Harness(TestAgent agent) throws IOException {
         this.agent = agent;
         this.url = agent.agent.jmxAddress().toString();
-        this.dir = dir;
-        this.adminPassword = secret(dir.resolve("admin.pw"), TestAgent.ADMIN_PASSWORD + "\n");
-        this.monitorPassword = secret(dir.resolve("monitor.pw"), TestAgent.MONITOR_PASSWORD + "\n");
+        this.dir = agent.dir();
+        this.adminPassword = TestAgent.secretFile(dir.resolve("admin.pw"), TestAgent.ADMIN_PASSWORD + "\n");
+        this.monitorPassword = TestAgent.secretFile(dir.resolve("monitor.pw"), TestAgent.MONITOR_PASSWORD + "\n");
     }
 
     static Harness start() throws IOException {
-        return new Harness(TestAgent.start(), Files.createTempDirectory("vcpu-agent-client-test"));
-    }
-
-    static Path secret(Path file, String text) throws IOException {
-        Files.writeString(file, text);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
+        return new Harness(TestAgent.start());
     }
 
     /** The client with exactly these arguments. */
@@ -100,14 +92,9 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** Stops the agent; the folder with the password files goes with it. */
     @Override
     public void close() throws IOException {
         agent.close();
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(dir);
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vcpuagent.testsupport.AgentProcess;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -44,8 +45,8 @@ class JolokiaIT {
         Path access = dir.resolve("jolokia.access");
         Files.writeString(access, "admin readwrite\nmonitor readonly\n");
         int port = AgentProcess.freePort();
-        agent = AgentProcess.start("--jolokia-port", String.valueOf(port), "--jolokia-password-file", password.toString(),
-                "--jolokia-access-file", access.toString());
+        agent = AgentProcess.viaLauncher("--jolokia-port", String.valueOf(port),
+                "--jolokia-password-file", password.toString(), "--jolokia-access-file", access.toString());
         jmx = agent.jmx();
         base = "http://127.0.0.1:" + port + "/jolokia";
         // Jolokia starts in a thread of its own; wait until it answers.

@@ -2,6 +2,7 @@ package org.vcpuagent.exporters;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vcpuagent.testsupport.AgentProcess;
 
 import javax.management.MBeanServerConnection;
 import java.lang.management.ManagementFactory;
@@ -20,7 +21,7 @@ class LauncherIT {
 
     @Test
     void bothJavaAgentsAreOffByDefault() throws Exception {
-        try (AgentProcess agent = AgentProcess.start()) {
+        try (AgentProcess agent = AgentProcess.viaLauncher()) {
             RuntimeMXBean runtime = ManagementFactory.newPlatformMXBeanProxy(agent.jmx(),
                     ManagementFactory.RUNTIME_MXBEAN_NAME, RuntimeMXBean.class);
             assertTrue(runtime.getInputArguments().stream().noneMatch(a -> a.startsWith("-javaagent")),
@@ -31,7 +32,7 @@ class LauncherIT {
     @Test
     void launcherOptionsBecomeJavaAgentsAndAreNotPassedOn() throws Exception {
         int port = AgentProcess.freePort();
-        try (AgentProcess agent = AgentProcess.start("--prometheus-port=" + port)) {
+        try (AgentProcess agent = AgentProcess.viaLauncher("--prometheus-port=" + port)) {
             MBeanServerConnection jmx = agent.jmx();
             RuntimeMXBean runtime = ManagementFactory.newPlatformMXBeanProxy(jmx, ManagementFactory.RUNTIME_MXBEAN_NAME,
                     RuntimeMXBean.class);
@@ -46,7 +47,7 @@ class LauncherIT {
 
     @Test
     void jolokiaIsRefusedWithoutUsers(@TempDir Path dir) throws Exception {
-        AgentProcess.Result none = AgentProcess.run("--jolokia-port", "8778");
+        AgentProcess.Result none = AgentProcess.runLauncher("--jolokia-port", "8778");
         assertEquals(2, none.exitCode(), none.output());
         assertTrue(none.output().contains("error: Jolokia needs users"), none.output());
 
@@ -54,18 +55,18 @@ class LauncherIT {
         Files.writeString(password, "admin secret\n");
         Path access = dir.resolve("access");
         Files.writeString(access, "admin readwrite\n");
-        AgentProcess.Result onlyPassword = AgentProcess.run("--jolokia-port", "8778", "--jolokia-password-file",
+        AgentProcess.Result onlyPassword = AgentProcess.runLauncher("--jolokia-port", "8778", "--jolokia-password-file",
                 password.toString());
         assertEquals(2, onlyPassword.exitCode(), onlyPassword.output());
         assertTrue(onlyPassword.output().contains("error: Jolokia needs users"), onlyPassword.output());
 
         Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-r--r--"));
-        AgentProcess.Result readable = AgentProcess.run("--jolokia-port", "8778", "--jolokia-password-file",
+        AgentProcess.Result readable = AgentProcess.runLauncher("--jolokia-port", "8778", "--jolokia-password-file",
                 password.toString(), "--jolokia-access-file", access.toString());
         assertEquals(2, readable.exitCode(), readable.output());
         assertTrue(readable.output().contains("can be read by others (mode 644): run chmod 600"), readable.output());
 
-        AgentProcess.Result missing = AgentProcess.run("--jolokia-port", "8778", "--jolokia-password-file",
+        AgentProcess.Result missing = AgentProcess.runLauncher("--jolokia-port", "8778", "--jolokia-password-file",
                 dir.resolve("nope").toString(), "--jolokia-access-file", access.toString());
         assertEquals(2, missing.exitCode(), missing.output());
         assertTrue(missing.output().contains("does not exist"), missing.output());
@@ -73,10 +74,10 @@ class LauncherIT {
 
     @Test
     void badPortsAreRefused() throws Exception {
-        AgentProcess.Result r = AgentProcess.run("--prometheus-port", "70000");
+        AgentProcess.Result r = AgentProcess.runLauncher("--prometheus-port", "70000");
         assertEquals(2, r.exitCode(), r.output());
         assertTrue(r.output().contains("prometheus.port '70000' is not allowed"), r.output());
-        AgentProcess.Result j = AgentProcess.run("--jolokia-port", "http");
+        AgentProcess.Result j = AgentProcess.runLauncher("--jolokia-port", "http");
         assertEquals(2, j.exitCode(), j.output());
         assertTrue(j.output().contains("jolokia.port 'http' is not allowed"), j.output());
     }
@@ -93,7 +94,7 @@ class LauncherIT {
         Path config = dir.resolve("agent.properties");
         Files.writeString(config, "prometheus.port = " + prometheus + "\njolokia.port = " + jolokia + "\n"
                 + "jolokia.password.file = jolokia.password\njolokia.access.file = jolokia.access\n");
-        try (AgentProcess agent = AgentProcess.start(Map.of("VCPU_AGENT_CONFIG", config.toString()))) {
+        try (AgentProcess agent = AgentProcess.viaLauncher(Map.of("VCPU_AGENT_CONFIG", config.toString()))) {
             assertEquals(2.0, Scrape.of("http://127.0.0.1:" + prometheus + "/metrics")
                     .require("libvirt_domain_vcpu_current", "domain", "test"));
             Curl.Response r = null;

@@ -4,6 +4,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vcpuagent.testsupport.AgentProcess;
+import org.vcpuagent.testsupport.JmxNames;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -37,8 +40,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PrometheusExporterIT {
 
-    static final ObjectName TEST = name("libvirt.vcpu:type=Domain,name=test");
-    static final ObjectName HOST = name("libvirt.vcpu:type=Host");
+    static final ObjectName TEST = JmxNames.parse("libvirt.vcpu:type=Domain,name=test");
+    static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
 
     private static AgentProcess agent;
     private static MBeanServerConnection jmx;
@@ -48,7 +51,7 @@ class PrometheusExporterIT {
     @BeforeAll
     static void start() throws Exception {
         port = AgentProcess.freePort();
-        agent = AgentProcess.start("--prometheus-port", String.valueOf(port));
+        agent = AgentProcess.viaLauncher("--prometheus-port", String.valueOf(port));
         jmx = agent.jmx();
         metrics = "http://127.0.0.1:" + port + "/metrics";
     }
@@ -62,18 +65,7 @@ class PrometheusExporterIT {
 
     @AfterEach
     void restore() throws Exception {
-        jmx.setAttribute(TEST, new Attribute("VcpuCount", 2));
-        for (int vcpu = 0; vcpu < 2; vcpu++) {
-            jmx.invoke(TEST, "pinVcpu", new Object[] {vcpu, "r"}, new String[] {"int", String.class.getName()});
-        }
-    }
-
-    static ObjectName name(String s) {
-        try {
-            return new ObjectName(s);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        TestDomain.restore(jmx);
     }
 
     private static TabularData vcpus() throws Exception {
@@ -186,11 +178,11 @@ class PrometheusExporterIT {
     @Test
     void severalConnectionsGiveAConnectionLabel() throws Exception {
         int other = AgentProcess.freePort();
-        try (AgentProcess two = AgentProcess.start("--prometheus-port", String.valueOf(other),
+        try (AgentProcess two = AgentProcess.viaLauncher("--prometheus-port", String.valueOf(other),
                 "--connections", "a=test:///default,b=test:///default")) {
             MBeanServerConnection jmx2 = two.jmx();
-            ObjectName a = name("libvirt.vcpu:type=Domain,connection=a,name=test");
-            ObjectName b = name("libvirt.vcpu:type=Domain,connection=b,name=test");
+            ObjectName a = JmxNames.parse("libvirt.vcpu:type=Domain,connection=a,name=test");
+            ObjectName b = JmxNames.parse("libvirt.vcpu:type=Domain,connection=b,name=test");
             Scrape s = null;
             // Each connection registers its domains on its own worker: wait for both.
             for (int i = 0; i < 100 && !(jmx2.isRegistered(a) && jmx2.isRegistered(b)); i++) {
@@ -198,9 +190,9 @@ class PrometheusExporterIT {
             }
             s = Scrape.of("http://127.0.0.1:" + other + "/metrics");
             for (String c : List.of("a", "b")) {
-                ObjectName host = name("libvirt.vcpu:type=Host,connection=" + c);
+                ObjectName host = JmxNames.parse("libvirt.vcpu:type=Host,connection=" + c);
                 assertEquals((Boolean) jmx2.getAttribute(host, "Connected") ? 1.0 : 0.0, s.require("libvirt_up", "connection", c));
-                ObjectName domain = name("libvirt.vcpu:type=Domain,connection=" + c + ",name=test");
+                ObjectName domain = JmxNames.parse("libvirt.vcpu:type=Domain,connection=" + c + ",name=test");
                 assertEquals(((Integer) jmx2.getAttribute(domain, "VcpuCount")).doubleValue(),
                         s.require("libvirt_domain_vcpu_current", "connection", c, "domain", "test"));
                 assertTrue(s.value("libvirt_domain_vcpu_time_seconds_total", "connection", c, "domain", "test", "vcpu", "0")

@@ -49,7 +49,7 @@ class ConcurrentClientsTest {
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        outside = Connection.open("test:///default", false);
+        outside = agent.outside(false);
         for (int i = 0; i < 4; i++) {
             EXTRA.add(outside.createXml("<domain type='test'><name>load-" + i + "</name><memory>65536</memory>"
                     + "<vcpu>8</vcpu><os><type>hvm</type></os></domain>"));
@@ -63,7 +63,6 @@ class ConcurrentClientsTest {
             d.destroy();
             d.close();
         }
-        outside.close();
         agent.close();
     }
 

@@ -9,13 +9,13 @@ import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -37,28 +37,20 @@ class HostileInputTest {
     private static final String STRING = String.class.getName();
 
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection admin;
     private static Connection outside;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        admin = connector.getMBeanServerConnection();
-        outside = Connection.open("test:///default", false);
+        admin = agent.admin();
+        outside = agent.outside(false);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        ObjectName test = DomainVcpuBean.objectName("test");
-        admin.setAttribute(test, new Attribute("VcpuCount", 2));
-        admin.invoke(test, "pinVcpu", new Object[] {0, "r"}, new String[] {"int", STRING});
-        admin.invoke(test, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", STRING});
-        admin.invoke(test, "pinEmulator", new Object[] {"r"}, new String[] {STRING});
-        connector.close();
+        TestDomain.restore(admin);
         agent.close();
-        outside.close();
     }
 
     private static int randomInt(Random r) {

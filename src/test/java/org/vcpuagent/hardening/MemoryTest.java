@@ -2,6 +2,7 @@ package org.vcpuagent.hardening;
 
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.jmx.DomainVcpuBean;
+import org.vcpuagent.testsupport.AgentProcess;
 
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
@@ -31,7 +32,7 @@ class MemoryTest {
     void residentMemoryStaysFlatOverManyReadsAndPins() throws Exception {
         List<String> jvm = List.of("-Xms96m", "-Xmx96m", "-XX:+AlwaysPreTouch", "-XX:MaxMetaspaceSize=64m",
                 "-XX:+UseSerialGC", "-Xss512k");
-        try (AgentProcess agent = AgentProcess.start(jvm, "--refresh-interval", "1s")) {
+        try (AgentProcess agent = AgentProcess.fromClassPath(jvm, "--refresh-interval", "1s")) {
             ObjectName test = DomainVcpuBean.objectName("test");
             List<JMXConnector> connectors = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {

@@ -12,7 +12,6 @@ import javax.management.MBeanOperationInfo;
 import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
-import javax.management.remote.JMXConnector;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -26,19 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DescriptionsTest {
 
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection mbs;
 
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        connector = agent.connect(TestAgent.MONITOR, TestAgent.MONITOR_PASSWORD);
-        mbs = connector.getMBeanServerConnection();
+        mbs = agent.monitor();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        connector.close();
         agent.close();
     }
 

@@ -69,28 +69,15 @@ class TypedParamLayoutTest {
     }
 
     private static long cValue(String key) {
-        String v = c.get(key);
-        if (v == null) {
-            throw new IllegalStateException("the C probe printed no " + key + ": " + c.keySet());
-        }
-        return Long.parseLong(v);
+        return CProbe.number(c, key);
     }
 
     private static void assertLayout(String cName, Structure s, List<String> fields) {
-        assertEquals(cValue(cName), s.size(), cName + " size");
-        for (String f : fields) {
-            assertEquals(cValue(cName + "." + f), offset(s, f), cName + "." + f + " offset");
-        }
+        CProbe.assertLayout(c, cName, s, fields);
     }
 
     private static long offset(Structure s, String field) {
-        try {
-            var m = Structure.class.getDeclaredMethod("fieldOffset", String.class);
-            m.setAccessible(true);
-            return (int) m.invoke(s, field);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        return CProbe.fieldOffset(s, field);
     }
 
     @Test

@@ -10,6 +10,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.Notifications;
+import org.vcpuagent.testsupport.CloseAll;
+import org.vcpuagent.testsupport.JmxAwait;
+import org.vcpuagent.testsupport.JmxNames;
+import org.vcpuagent.testsupport.NotificationRecorder;
 
 import javax.management.Attribute;
 import javax.management.AttributeChangeNotification;
@@ -18,18 +22,12 @@ import javax.management.Notification;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The agent on qemu:///system with a real booted Linux guest (TCG), driven over JMX, and every
@@ -46,73 +44,31 @@ class AgentOnRealGuestTest {
 
     private static final String NAME = "vcpu-agent-it";
     private static final ObjectName BEAN = DomainVcpuBean.objectName(NAME);
-    private static final ObjectName HOST = objectName("libvirt.vcpu:type=Host");
+    private static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
     private static final String STRING = String.class.getName();
 
     private static RealGuest guest;
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection jmx;
-    private static final BlockingQueue<Notification> NOTIFICATIONS = new LinkedBlockingQueue<>();
+    private static NotificationRecorder notifications;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer: run scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         guest = RealGuest.start(NAME);
-        agent = TestAgent.start("qemu:///system", "2s");
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        jmx = connector.getMBeanServerConnection();
+        agent = TestAgent.start(RealGuest.URI, "2s");
+        jmx = agent.admin();
         awaitRegistered(BEAN, true, Duration.ofSeconds(5));
-        jmx.addNotificationListener(BEAN, (n, hb) -> NOTIFICATIONS.add(n), null, null);
+        notifications = NotificationRecorder.listen(jmx, BEAN);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (connector != null) {
-                connector.close();
-            }
-            if (agent != null) {
-                agent.close();
-            }
-        } finally {
-            if (guest != null) {
-                guest.close();
-            }
-        }
-    }
-
-    static ObjectName objectName(String s) {
-        try {
-            return new ObjectName(s);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        CloseAll.inOrder(agent, guest);
     }
 
     static long awaitRegistered(ObjectName name, boolean registered, Duration limit) throws Exception {
-        long start = System.nanoTime();
-        while (jmx.isRegistered(name) != registered) {
-            if (System.nanoTime() - start > limit.toNanos()) {
-                throw new AssertionError(name + (registered ? " did not appear" : " did not go away") + " within " + limit);
-            }
-            Thread.sleep(10);
-        }
-        return (System.nanoTime() - start) / 1_000_000;
-    }
-
-    static Notification awaitNotification(Predicate<Notification> which, Duration limit) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            Notification n = NOTIFICATIONS.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
-            if (n == null) {
-                throw new AssertionError("no matching notification within " + limit);
-            }
-            if (which.test(n)) {
-                return n;
-            }
-        }
+        return JmxAwait.registered(jmx, name, registered, limit);
     }
 
     static boolean countChange(Notification n, int from, int to) {
@@ -143,33 +99,33 @@ class AgentOnRealGuestTest {
     @Test
     @Order(2)
     void setvcpusRunOutsideTheAgentIsAnnounced() throws Exception {
-        NOTIFICATIONS.clear();
+        notifications.clear();
         guest.virsh("setvcpus", NAME, "2", "--live");
-        awaitNotification(n -> countChange(n, 1, 2), Duration.ofSeconds(5));
+        notifications.await("VcpuCount 1 -> 2", n -> countChange(n, 1, 2), Duration.ofSeconds(5));
         guest.waitForOnline("0-1", Duration.ofSeconds(30));
     }
 
     @Test
     @Order(3)
     void growingToFourOnlinesFourCpusInTheGuestAndInQemu() throws Exception {
-        NOTIFICATIONS.clear();
+        notifications.clear();
         jmx.setAttribute(BEAN, new Attribute("VcpuCount", 4));
         guest.waitForOnline("0-3", Duration.ofSeconds(30));
         assertEquals(4, guest.vcpuThreadIds().size(), "query-cpus-fast through virsh");
         assertEquals(4, jmx.getAttribute(BEAN, "VcpuCount"));
         assertEquals(4, vcpus().size());
-        awaitNotification(n -> countChange(n, 2, 4), Duration.ofSeconds(5));
+        notifications.await("VcpuCount 2 -> 4", n -> countChange(n, 2, 4), Duration.ofSeconds(5));
     }
 
     @Test
     @Order(4)
     void pinningShowsInTheVcpuThreadsAffinity() throws Exception {
-        NOTIFICATIONS.clear();
+        notifications.clear();
         jmx.invoke(BEAN, "pinVcpu", new Object[] {1, "1"}, new String[] {"int", STRING});
         long tid = guest.vcpuThreadIds().get(1);
         assertEquals("1", guest.cpusAllowedList(tid));
         assertEquals("1", row(1).get("affinity"));
-        Notification n = awaitNotification(x -> x.getType().equals(Notifications.PIN_CHANGED), Duration.ofSeconds(5));
+        Notification n = notifications.awaitType(Notifications.PIN_CHANGED, Duration.ofSeconds(5));
         assertEquals("1", ((CompositeData) n.getUserData()).get("current"));
         jmx.invoke(BEAN, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", STRING});
         assertEquals(guest.cpusAllowedList(guest.vcpuThreadIds().get(0)), guest.cpusAllowedList(tid));
@@ -210,7 +166,7 @@ class AgentOnRealGuestTest {
         long back = awaitRegistered(BEAN, true, Duration.ofSeconds(1));
         System.out.printf("bean gone %d ms after destroy, back %d ms after start%n", gone, back);
         guest.waitForOnline("0", Duration.ofSeconds(60));
-        jmx.addNotificationListener(BEAN, (n, hb) -> NOTIFICATIONS.add(n), null, null);
+        notifications.listenAgain();
         assertEquals(1, jmx.getAttribute(BEAN, "VcpuCount"));
     }
 
@@ -219,18 +175,17 @@ class AgentOnRealGuestTest {
     void aShrinkLibvirtTimesOutOnIsPendingThenSettlesOnQemusCount() throws Exception {
         jmx.setAttribute(BEAN, new Attribute("VcpuCount", 4));
         guest.waitForOnline("0-3", Duration.ofSeconds(30));
-        NOTIFICATIONS.clear();
+        notifications.clear();
 
         String outcome = (String) jmx.invoke(BEAN, "setVcpus", new Object[] {2}, new String[] {"int"});
         List<Long> qemuAfter = guest.vcpuThreadIds();
         System.out.println("setVcpus(2) answered: " + outcome + "; QEMU has " + qemuAfter.size() + " vCPUs");
         if (outcome.startsWith("unplug pending")) {
-            awaitNotification(n -> n.getType().equals(Notifications.UNPLUG_PENDING), Duration.ofSeconds(1));
+            notifications.awaitType(Notifications.UNPLUG_PENDING, Duration.ofSeconds(1));
             assertTrue(((String) jmx.getAttribute(BEAN, "UnplugStatus")).startsWith("pending"));
             // Reads keep working while libvirt is stale, from QEMU and the domain statistics.
             assertEquals(guest.vcpuThreadIds().size(), vcpus().size());
-            Notification settled = awaitNotification(n -> n.getType().equals(Notifications.UNPLUG_SETTLED),
-                    Duration.ofSeconds(20));
+            Notification settled = notifications.awaitType(Notifications.UNPLUG_SETTLED, Duration.ofSeconds(20));
             CompositeData s = (CompositeData) settled.getUserData();
             System.out.println("settled: " + settled.getMessage());
             assertEquals(guest.vcpuThreadIds().size(), s.get("count"));
@@ -257,12 +212,9 @@ class AgentOnRealGuestTest {
     void killingLibvirtdShowsDisconnectedWithoutHangingAndARestartBringsEverythingBack() throws Exception {
         int qemuCount = guest.vcpuThreadIds().size();
         LibvirtDaemon.kill();
-        long start = System.nanoTime();
-        while ((Boolean) jmx.getAttribute(HOST, "Connected")) {
-            assertTrue(System.nanoTime() - start < Duration.ofSeconds(15).toNanos(), "still connected after 15 s");
-            Thread.sleep(50);
-        }
-        System.out.println("disconnected after " + (System.nanoTime() - start) / 1_000_000 + " ms: "
+        long disconnected = JmxAwait.until("the host did not turn Connected=false", Duration.ofSeconds(15),
+                () -> !(Boolean) jmx.getAttribute(HOST, "Connected"));
+        System.out.println("disconnected after " + disconnected + " ms: "
                 + jmx.getAttribute(HOST, "LastError"));
         assertTrue(!((String) jmx.getAttribute(HOST, "LastError")).isEmpty());
         awaitRegistered(BEAN, false, Duration.ofSeconds(1));

@@ -10,6 +10,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.Notifications;
+import org.vcpuagent.testsupport.CloseAll;
+import org.vcpuagent.testsupport.JmxAwait;
+import org.vcpuagent.testsupport.JmxNames;
+import org.vcpuagent.testsupport.NotificationRecorder;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -17,11 +21,8 @@ import javax.management.Notification;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Faults a real host throws at the agent, on a real guest: libvirtd dying in the middle of a change,
@@ -41,20 +41,18 @@ class FaultsTest {
 
     private static final String NAME = "vcpu-agent-faults";
     private static final ObjectName BEAN = DomainVcpuBean.objectName(NAME);
-    private static final ObjectName HOST = AgentOnRealGuestTest.objectName("libvirt.vcpu:type=Host");
+    private static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
 
     private static RealGuest guest;
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection jmx;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer: run scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         guest = RealGuest.start(NAME);
-        agent = TestAgent.start("qemu:///system", "2s");
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        jmx = connector.getMBeanServerConnection();
+        agent = TestAgent.start(RealGuest.URI, "2s");
+        jmx = agent.admin();
         awaitRegistered(true, Duration.ofSeconds(5));
     }
 
@@ -64,25 +62,13 @@ class FaultsTest {
             if (!RealGuest.available()) {
                 LibvirtDaemon.start();
             }
-            if (connector != null) {
-                connector.close();
-            }
-            if (agent != null) {
-                agent.close();
-            }
         } finally {
-            if (guest != null) {
-                guest.close();
-            }
+            CloseAll.inOrder(agent, guest);
         }
     }
 
     static void awaitRegistered(boolean registered, Duration limit) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (jmx.isRegistered(BEAN) != registered) {
-            assertTrue(System.nanoTime() < deadline, BEAN + (registered ? " did not appear" : " stayed") + " in " + limit);
-            Thread.sleep(10);
-        }
+        JmxAwait.registered(jmx, BEAN, registered, limit);
     }
 
     /** A guest with 4 vCPUs online; restarted first when an unplug has happened, as QEMU 7.2 requires. */
@@ -116,11 +102,8 @@ class FaultsTest {
         String message = ((RuntimeMBeanException) outcome).getCause().getMessage();
         assertTrue(message.contains("virDomainSetVcpusFlags"), message);
 
-        long start = System.nanoTime();
-        while ((Boolean) jmx.getAttribute(HOST, "Connected")) {
-            assertTrue(System.nanoTime() - start < Duration.ofSeconds(15).toNanos());
-            Thread.sleep(50);
-        }
+        JmxAwait.until("the host did not turn Connected=false", Duration.ofSeconds(15),
+                () -> !(Boolean) jmx.getAttribute(HOST, "Connected"));
         LibvirtDaemon.start();
         awaitRegistered(true, Duration.ofSeconds(30));
         int qemu = guest.vcpuThreadIds().size();
@@ -133,8 +116,7 @@ class FaultsTest {
     @Order(2)
     void anUnplugTheGuestCannotAcknowledgeIsPendingThenSettledWithReadsWorkingThroughout() throws Exception {
         fourVcpus();
-        BlockingQueue<Notification> received = new LinkedBlockingQueue<>();
-        jmx.addNotificationListener(BEAN, (n, hb) -> received.add(n), null, null);
+        NotificationRecorder received = NotificationRecorder.listen(jmx, BEAN);
         RealGuest.virsh("suspend", NAME);
         try {
             CompletableFuture<Object> shrink = CompletableFuture.supplyAsync(() -> {
@@ -157,9 +139,10 @@ class FaultsTest {
             Object outcome = shrink.get();
             System.out.println("paused guest, setVcpus(3): " + outcome + " (" + reads.get() + " reads meanwhile)");
             assertTrue(outcome instanceof String s && s.startsWith("unplug pending"), String.valueOf(outcome));
-            assertEquals(Notifications.UNPLUG_PENDING, awaitType(received, Notifications.UNPLUG_PENDING).getType());
+            assertEquals(Notifications.UNPLUG_PENDING,
+                    received.awaitType(Notifications.UNPLUG_PENDING, Duration.ofSeconds(20)).getType());
             assertEquals(4, ((TabularData) jmx.getAttribute(BEAN, "Vcpus")).size(), "QEMU still has 4 while paused");
-            Notification settled = awaitType(received, Notifications.UNPLUG_SETTLED);
+            Notification settled = received.awaitType(Notifications.UNPLUG_SETTLED, Duration.ofSeconds(20));
             System.out.println("settled while paused: " + settled.getMessage());
         } finally {
             RealGuest.virsh("resume", NAME);
@@ -175,17 +158,6 @@ class FaultsTest {
             Thread.sleep(200);
         }
         assertEquals(guest.vcpuThreadIds().size(), ((TabularData) jmx.getAttribute(BEAN, "Vcpus")).size());
-    }
-
-    private static Notification awaitType(BlockingQueue<Notification> q, String type) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            Notification n = q.poll(200, TimeUnit.MILLISECONDS);
-            if (n != null && n.getType().equals(type)) {
-                return n;
-            }
-        }
-        throw new AssertionError("no " + type + " notification within 20 s");
     }
 
     @Test

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.vcpuagent.agent.AgentConfig;
 import org.vcpuagent.agent.VcpuAgent;
 import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.testsupport.CloseAll;
+import org.vcpuagent.testsupport.JmxAwait;
 
 import javax.management.MBeanServerConnection;
 import javax.management.MBeanServerFactory;
@@ -41,7 +43,7 @@ class MultiHostTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer: run scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         assumeTrue(libvirtdListensOnTcp(), "libvirtd does not listen on 127.0.0.1:16509: start it with "
                 + "LIBVIRTD_TCP_LOOPBACK=yes scripts/install-libvirt-host.sh (scripts/run-tests.sh does)");
         guest = RealGuest.start(NAME);
@@ -55,21 +57,7 @@ class MultiHostTest {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (connector != null) {
-                connector.close();
-            }
-            if (agent != null) {
-                agent.close();
-            }
-            if (listener != null) {
-                listener.close();
-            }
-        } finally {
-            if (guest != null) {
-                guest.close();
-            }
-        }
+        CloseAll.inOrder(connector, agent, listener, guest);
     }
 
     private static boolean libvirtdListensOnTcp() {
@@ -80,18 +68,6 @@ class MultiHostTest {
         }
     }
 
-    private static void await(String what, Duration limit, Check check) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!check.holds()) {
-            assertTrue(System.nanoTime() < deadline, what + " not within " + limit);
-            Thread.sleep(20);
-        }
-    }
-
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
     @Test
     void eachConnectionHasItsOwnBeansAndOneGoingAwayDoesNotStallTheOther() throws Exception {
         ObjectName local = ObjectNames.domain("local", NAME);
@@ -99,13 +75,14 @@ class MultiHostTest {
         ObjectName localHost = ObjectNames.host("local");
         ObjectName remoteHost = ObjectNames.host("remote");
         assertEquals("libvirt.vcpu:type=Domain,connection=remote,name=" + NAME, remote.toString());
-        await("both beans", Duration.ofSeconds(5), () -> jmx.isRegistered(local) && jmx.isRegistered(remote));
+        JmxAwait.until("both beans not there", Duration.ofSeconds(5),
+                () -> jmx.isRegistered(local) && jmx.isRegistered(remote));
         assertEquals("qemu+tcp://127.0.0.1:" + listener.port() + "/system", jmx.getAttribute(remoteHost, "Uri"));
         assertEquals(jmx.getAttribute(local, "Uuid"), jmx.getAttribute(remote, "Uuid"), "the same guest, seen twice");
 
         listener.close();
         long cut = System.nanoTime();
-        await("the remote connection to be seen as gone", Duration.ofSeconds(15),
+        JmxAwait.until("the remote connection not seen as gone", Duration.ofSeconds(15),
                 () -> !(Boolean) jmx.getAttribute(remoteHost, "Connected"));
         System.out.printf("remote disconnected %d ms after its listener was cut: %s%n",
                 (System.nanoTime() - cut) / 1_000_000, jmx.getAttribute(remoteHost, "LastError"));
@@ -120,7 +97,7 @@ class MultiHostTest {
 
         TcpForwarder again = TcpForwarder.start(listener.port(), LIBVIRTD_TCP);
         listener = again;
-        await("the remote connection to come back", Duration.ofSeconds(30), () -> jmx.isRegistered(remote));
+        JmxAwait.until("the remote connection not back", Duration.ofSeconds(30), () -> jmx.isRegistered(remote));
         assertEquals(true, jmx.getAttribute(remoteHost, "Connected"));
         assertEquals(1, jmx.getAttribute(remote, "VcpuCount"));
     }

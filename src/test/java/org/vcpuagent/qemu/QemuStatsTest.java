@@ -15,6 +15,7 @@ import org.vcpuagent.libvirt.QemuMonitor;
 import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuStats;
+import org.vcpuagent.testsupport.CloseAll;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Bulk statistics and the QEMU monitor against a real guest, checked against virsh, /proc and the guest's
@@ -62,7 +62,7 @@ class QemuStatsTest {
 
     @BeforeAll
     static void boot() {
-        assumeTrue(RealGuest.available(), "qemu:///system does not answer; see scripts/install-libvirt-host.sh");
+        RealGuest.assumeAvailable();
         guest = RealGuest.start(GUEST);
         conn = Connection.open(RealGuest.URI, false);
         domain = conn.lookupByName(GUEST);
@@ -70,14 +70,9 @@ class QemuStatsTest {
     }
 
     @AfterAll
-    static void cleanUp() {
+    static void cleanUp() throws Exception {
         try {
-            if (domain != null) {
-                domain.close();
-            }
-            if (conn != null) {
-                conn.close();
-            }
+            CloseAll.inOrder(domain, conn);
         } finally {
             if (guest != null) {
                 guest.close();

@@ -1,6 +1,7 @@
 package org.vcpuagent.qemu;
 
 import org.vcpuagent.model.Json;
+import org.vcpuagent.testsupport.VcpuOnlineReports;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +22,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 /**
  * A real QEMU guest on {@code qemu:///system} for integration tests, booted by
  * {@code scripts/prepare-test-guest.sh} (q35 under TCG, 4 vCPUs of which 1 is plugged in at boot).
@@ -35,7 +38,6 @@ public final class RealGuest implements AutoCloseable {
 
     static final String URI = "qemu:///system";
     private static final Path SCRIPT = Path.of("scripts/prepare-test-guest.sh");
-    private static final String ONLINE_PREFIX = "VCPU-ONLINE: ";
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration VIRSH_TIMEOUT = Duration.ofSeconds(60);
 
@@ -57,6 +59,11 @@ public final class RealGuest implements AutoCloseable {
         } catch (UncheckedIOException e) {
             return false; // no virsh at all
         }
+    }
+
+    /** Skips the calling test (class) when {@link #available()} is false, saying how to set the host up. */
+    public static void assumeAvailable() {
+        assumeTrue(available(), URI + " does not answer: run scripts/install-libvirt-host.sh");
     }
 
     /**
@@ -99,14 +106,7 @@ public final class RealGuest implements AutoCloseable {
 
     /** Every {@code VCPU-ONLINE} cpulist in the serial log so far, oldest first. */
     public List<String> onlineHistory() {
-        List<String> out = new ArrayList<>();
-        for (String line : serialLines()) {
-            int at = line.indexOf(ONLINE_PREFIX);
-            if (at >= 0) {
-                out.add(line.substring(at + ONLINE_PREFIX.length()).trim());
-            }
-        }
-        return out;
+        return VcpuOnlineReports.in(serialLines());
     }
 
     /**

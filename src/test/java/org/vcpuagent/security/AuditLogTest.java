@@ -15,6 +15,8 @@ import org.vcpuagent.jmx.AuditLine;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.testsupport.JmxNames;
+import org.vcpuagent.testsupport.TestDomain;
 
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -22,7 +24,6 @@ import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,15 +41,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AuditLogTest {
 
-    static final ObjectName TEST = name("libvirt.vcpu:type=Domain,name=test");
-    static final ObjectName HOST = name("libvirt.vcpu:type=Host");
-    static final ObjectName DELEGATE = name("JMImplementation:type=MBeanServerDelegate");
+    static final ObjectName TEST = JmxNames.parse("libvirt.vcpu:type=Domain,name=test");
+    static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
+    static final ObjectName DELEGATE = JmxNames.parse("JMImplementation:type=MBeanServerDelegate");
     static final String STRING = String.class.getName();
     static final String TEST_MBEAN = "libvirt.vcpu:name=test,type=Domain";
 
     private static TestAgent agent;
-    private static JMXConnector adminConnector;
-    private static JMXConnector monitorConnector;
     private static MBeanServerConnection admin;
     private static MBeanServerConnection monitor;
 
@@ -56,27 +55,15 @@ class AuditLogTest {
     private final Logger auditLogger = (Logger) LoggerFactory.getLogger(AuditForwarder.LOGGER);
     private Instant started;
 
-    static ObjectName name(String s) {
-        try {
-            return new ObjectName(s);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
         agent = TestAgent.start();
-        adminConnector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        monitorConnector = agent.connect(TestAgent.MONITOR, TestAgent.MONITOR_PASSWORD);
-        admin = adminConnector.getMBeanServerConnection();
-        monitor = monitorConnector.getMBeanServerConnection();
+        admin = agent.admin();
+        monitor = agent.monitor();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        monitorConnector.close();
-        adminConnector.close();
         agent.close();
     }
 
@@ -91,10 +78,7 @@ class AuditLogTest {
     @AfterEach
     void restoreTheTestDomain() throws Exception {
         auditLogger.detachAppender(audit);
-        admin.setAttribute(TEST, new Attribute("VcpuCount", 2));
-        admin.invoke(TEST, "pinVcpu", new Object[] {0, "r"}, new String[] {"int", STRING});
-        admin.invoke(TEST, "pinVcpu", new Object[] {1, "r"}, new String[] {"int", STRING});
-        admin.invoke(TEST, "pinEmulator", new Object[] {"r"}, new String[] {STRING});
+        TestDomain.restore(admin);
     }
 
     /** Every line captured so far, parsed; each has exactly the documented keys, in order. */
@@ -167,7 +151,7 @@ class AuditLogTest {
         assertThrows(SecurityException.class, () -> monitor.setAttribute(DELEGATE,
                 new Attribute("ImplementationName", "x")));
         assertThrows(SecurityException.class, () -> monitor.createMBean("javax.management.timer.Timer",
-                name("evil:type=Timer")));
+                JmxNames.parse("evil:type=Timer")));
         assertThrows(SecurityException.class, () -> monitor.unregisterMBean(HOST));
         // Reads are allowed and not logged.
         assertEquals(2, ((TabularData) monitor.getAttribute(TEST, "Vcpus")).size());

@@ -9,13 +9,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
+import org.vcpuagent.testsupport.CloseAll;
+import org.vcpuagent.testsupport.JmxAwait;
+import org.vcpuagent.testsupport.JmxNames;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
-import javax.management.remote.JMXConnector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,14 +45,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class XenDomainTest {
 
-    private static final ObjectName HOST = objectName("libvirt.vcpu:type=Host");
+    private static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
     private static final String STRING = String.class.getName();
     private static final Set<String> ONLINE_STATES = Set.of("running", "blocked");
 
     private static XenHost xen;
     private static ObjectName bean;
     private static TestAgent agent;
-    private static JMXConnector connector;
     private static MBeanServerConnection jmx;
 
     @BeforeAll
@@ -61,39 +62,13 @@ class XenDomainTest {
         System.out.println("Xen test host: " + xen.info());
         bean = DomainVcpuBean.objectName(xen.domain());
         agent = TestAgent.start(xen.uri(), "2s");
-        connector = agent.connect(TestAgent.ADMIN, TestAgent.ADMIN_PASSWORD);
-        jmx = connector.getMBeanServerConnection();
-        long start = System.nanoTime();
-        while (!jmx.isRegistered(bean)) {
-            if (System.nanoTime() - start > Duration.ofSeconds(30).toNanos()) {
-                fail(bean + " did not appear within 30 s; registered: " + jmx.queryNames(null, null));
-            }
-            Thread.sleep(50);
-        }
+        jmx = agent.admin();
+        JmxAwait.registered(jmx, bean, true, Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (connector != null) {
-                connector.close();
-            }
-            if (agent != null) {
-                agent.close();
-            }
-        } finally {
-            if (xen != null) {
-                xen.close();
-            }
-        }
-    }
-
-    static ObjectName objectName(String s) {
-        try {
-            return new ObjectName(s);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        CloseAll.inOrder(agent, xen);
     }
 
     /** The {@code Vcpus} table, by vCPU number; printed, as the record of what JMX showed. */

@@ -1,5 +1,7 @@
 package org.vcpuagent.xen;
 
+import org.vcpuagent.testsupport.VcpuOnlineReports;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +37,6 @@ import java.util.regex.Pattern;
 public final class XenHost implements AutoCloseable {
 
     static final String SCRIPT = "scripts/xen/xen-test-host.sh";
-    private static final String ONLINE_PREFIX = "VCPU-ONLINE: ";
     /**
      * A bound on the script, not the expected time: it has its own limits (dom0 300 s, domU 300 s, after a
      * build of about 75 s from scratch) and stops what it started when one is reached. Without load a cold
@@ -178,14 +179,7 @@ public final class XenHost implements AutoCloseable {
     /** Every {@code VCPU-ONLINE} cpulist the domU printed on its console, oldest first. */
     public List<String> onlineHistory() {
         String log = dom0("cat " + required("console_log"));
-        List<String> out = new ArrayList<>();
-        for (String line : log.replace("\r", "").split("\n")) {
-            int at = line.indexOf(ONLINE_PREFIX);
-            if (at >= 0) {
-                out.add(line.substring(at + ONLINE_PREFIX.length()).trim());
-            }
-        }
-        return out;
+        return VcpuOnlineReports.in(List.of(log.replace("\r", "").split("\n")));
     }
 
     /** Waits until the domU's latest {@code VCPU-ONLINE} line says {@code cpulist}. */
