@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs what they need, starts libvirtd for the tests on real QEMU guests
-# (tag "qemu"), runs `mvn verify`, and stops the daemons it started.
+# (tag "qemu"), runs `mvn verify`, then the benchmark once in its quick mode (so that it cannot
+# rot: it must run to the end, its figures are not assertions), and stops the daemons it started.
 # Run as root on a fresh Debian 12 machine (CI does exactly this). Extra arguments go to Maven,
 # e.g. `scripts/run-tests.sh -Dgroups='!qemu & !xen'` for the embedded-driver tests alone.
+# Environment: VCPU_AGENT_BENCHMARK=no skips the quick benchmark run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -34,3 +36,9 @@ cleanup() {
 trap cleanup EXIT
 
 mvn -B -ntp verify "$@"
+
+if [[ ${VCPU_AGENT_BENCHMARK:-quick} != no ]]; then
+  # mvn verify has just built target/vcpu-agent.jar and the test classes the benchmark runs from.
+  echo "quick benchmark run (scripts/benchmark.sh --quick; figures in target/benchmarks-partial.md, not asserted)"
+  scripts/benchmark.sh --quick --skip-build
+fi
