@@ -51,11 +51,16 @@ final class Context implements AutoCloseable {
         return quick ? quickReps : full;
     }
 
-    /** The agent on qemu:///system, started once with the shipped defaults (refresh every 2 s). */
+    /**
+     * The agent on qemu:///system, started once as a user starts it: through {@code scripts/vcpu-agent}
+     * with its default JVM options ({@code JAVA_OPTS} unset) and the default 2 s refresh.
+     */
     AgentProcess qemuAgent() {
         if (qemuAgent == null) {
-            qemuAgent = AgentProcess.start(root, jar, List.of(),
-                    List.of("--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"), Map.of(),
+            Map<String, String> env = new java.util.HashMap<>();
+            env.put("JAVA_OPTS", null);
+            qemuAgent = AgentProcess.startCommand(List.of(root.resolve("scripts/vcpu-agent").toString(),
+                    "--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"), env,
                     Duration.ofSeconds(90));
         }
         return qemuAgent;

@@ -39,14 +39,15 @@ final class LatencyBench {
                 three ways:
 
                 - **JMX**: `getAttribute(libvirt.vcpu:type=Domain,name=G, "Vcpus")` from a client that stays \
-                connected to the agent process over loopback RMI (the agent runs as `java -jar \
-                target/vcpu-agent.jar --uri qemu:///system`, a separate process);
+                connected to the agent process over loopback RMI (the agent is a separate process, started as a user \
+                starts it: `scripts/vcpu-agent --uri qemu:///system` with the launcher's default JVM options);
                 - **virsh**: `virsh -c qemu:///system vcpuinfo G`, a process per call, as a script runs it;
                 - **floor**: one `virDomainGetVcpus` call through the project's binding (`Domain.vcpus`) in the \
                 benchmark's own process, on a connection it keeps open.
 
                 Each round runs 10 JMX reads, 1 virsh call and 10 floor calls, in that order, so the tools \
-                alternate all through the run; 200 JMX and floor reads and 3 virsh calls warm up first. The \
+                alternate all through the run; 1000 JMX and floor reads and 3 virsh calls warm up first (the \
+                agent's JIT compiles its read path meanwhile, as it would in a long-running agent). The \
                 rows below the line break the JMX read down: the agent's own read path (`DomainVcpus.vcpus()` + \
                 `VcpuTable.of`, what `getAttribute` runs inside the agent, with the statistics cache the agent \
                 fills every 500 ms), its parts, and an RMI round trip that asks libvirt nothing (`getAttribute(Name)`). 1 vCPU is the guest right after boot; 4 is after `virsh setvcpus 4 --live`; 16 is a \
@@ -202,7 +203,7 @@ final class LatencyBench {
         Stats sRmi = new Stats("rmi");
         int replyBytes = serializedSize(jmx.getAttribute(bean, "Vcpus"));
         List<VcpuReading> sample = dv.vcpus();
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 1000; i++) {
             jmx.getAttribute(bean, "Vcpus");
             d.vcpus(max, maplen);
             VcpuTable.of(dv.vcpus(), maplen);

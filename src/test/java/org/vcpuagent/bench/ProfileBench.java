@@ -46,11 +46,14 @@ final class ProfileBench {
                 Counted from libvirt's debug log (`LIBVIRT_LOG_FILTERS="1:libvirt.domain 1:libvirt.host"`) of a \
                 second agent process on `qemu:///system` whose periodic refresh is switched off (`--refresh-interval \
                 1440m`), while a JMX client reads `Vcpus` 50 times, reads `VcpuCount` 50 times and invokes the Host \
-                bean's `refresh()` 10 times. The per-domain refresh row divides by the agent's `DomainCount` (every \
-                running domain on this host, other engineers' guests included). `virsh vcpuinfo` is one run with \
+                bean's `refresh()` (a thorough look) 10 times; and of a third agent process left alone with the \
+                default 2 s refresh for %d s: its column is the average per 2 s interval, which holds one periodic \
+                refresh (a glance at the bulk statistics; a thorough look every 30 s) and four 500 ms statistics \
+                ticks. Per-domain counts divide by the agent's `DomainCount` (every running domain on this host, \
+                other engineers' guests included). `virsh vcpuinfo` is one run with \
                 the same log settings. Calls marked *local* are answered inside the client library, without a \
                 round trip to libvirtd. The time column is each call's median in-process through the binding, \
-                on the 4-vCPU guest.""");
+                on the 4-vCPU guest.""".formatted(idleWindowSeconds(ctx)));
         Path log = ctx.tmp.resolve("libvirt-api.log");
         Map<String, String> env = Map.of("LIBVIRT_LOG_FILTERS", "1:libvirt.domain 1:libvirt.host",
                 "LIBVIRT_LOG_OUTPUTS", "1:file:" + log);
@@ -90,6 +93,23 @@ final class ProfileBench {
             });
             domains = (Integer) jmx.getAttribute(HostBean.OBJECT_NAME, "DomainCount");
         }
+        Path plog = ctx.tmp.resolve("libvirt-api-periodic.log");
+        Map<String, Double> perInterval;
+        int periodicDomains;
+        Map<String, String> launcherEnv = new java.util.HashMap<>(Map.of("LIBVIRT_LOG_FILTERS",
+                "1:libvirt.domain 1:libvirt.host", "LIBVIRT_LOG_OUTPUTS", "1:file:" + plog));
+        launcherEnv.put("JAVA_OPTS", null);
+        try (AgentProcess a = AgentProcess.startCommand(List.of(ctx.root.resolve("scripts/vcpu-agent").toString(),
+                "--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"), launcherEnv,
+                Duration.ofSeconds(90))) {
+            periodicDomains = (Integer) a.jmx().getAttribute(HostBean.OBJECT_NAME, "DomainCount");
+            a.disconnect();
+            int window = idleWindowSeconds(ctx);
+            perInterval = countDuring(plog, window / 2, () -> {
+                BenchGuest.sleep(window * 1000L);
+                return null;
+            });
+        }
         Path vlog = ctx.tmp.resolve("virsh-api.log");
         Proc.run(Duration.ofSeconds(60), List.of("virsh", "-c", BenchGuest.URI, "vcpuinfo", g.name),
                 Map.of("LIBVIRT_LOG_FILTERS", "1:libvirt.domain 1:libvirt.host 1:libvirt.libvirt",
@@ -97,26 +117,35 @@ final class ProfileBench {
         Map<String, Double> perVirsh = countFrom(vlog, 0, 1);
 
         Map<String, Stats> cost = callCosts(ctx, conn, host, g);
-        Table t = new Table("libvirt API call", "per `Vcpus` read", "per `VcpuCount` read", "per refresh, per domain",
-                "per refresh, fixed", "per `virsh vcpuinfo`", "Median in-process");
+        Table t = new Table("libvirt API call", "per `Vcpus` read", "per `VcpuCount` read", "per `refresh()`, per domain",
+                "per `refresh()`, fixed", "per 2 s interval, per domain", "per 2 s interval, fixed",
+                "per `virsh vcpuinfo`", "Median in-process");
         TreeMap<String, Boolean> names = new TreeMap<>();
-        for (Map<String, Double> m : List.of(perRead, perCount, perRefresh, perVirsh)) {
+        for (Map<String, Double> m : List.of(perRead, perCount, perRefresh, perInterval, perVirsh)) {
             m.keySet().forEach(k -> names.put(k, true));
         }
         for (String name : names.keySet()) {
             double refresh = perRefresh.getOrDefault(name, 0.0);
             boolean perDomain = name.startsWith("virDomain") && domains > 0;
             Stats c = cost.get(name);
+            double interval = perInterval.getOrDefault(name, 0.0);
+            boolean perDomainPeriodic = name.startsWith("virDomain") && periodicDomains > 0;
             t.row("`" + name + "`" + (LOCAL.contains(name) ? " (local)" : ""), num(perRead.get(name)),
                     num(perCount.get(name)), perDomain ? num(refresh / domains) : "", perDomain ? "" : num(perRefresh.get(name)),
+                    perDomainPeriodic ? num(interval / periodicDomains) : "", perDomainPeriodic ? "" : num(interval),
                     num(perVirsh.get(name)), c == null ? "" : c.median(true));
         }
         r.table(t);
         r.text("Domains on the host during the count: " + domains + ". Further in-process costs: "
                 + "opening and closing a connection to `qemu:///system` (`virConnectOpen` + `virConnectClose`, part "
-                + "of every `virsh` call) " + cost.get("open+close").median(true) + "; the agent's whole per-domain "
-                + "look of a refresh (`DomainVcpuBean.lookForChanges`: `virDomainGetVcpus`, `virDomainGetVcpusFlags`, "
-                + "`virDomainGetVcpuPinInfo`) costs about the sum of those three rows.");
+                + "of every `virsh` call) " + cost.get("open+close").median(true) + ". A thorough look at a domain "
+                + "(`DomainVcpuBean.lookForChanges`: `virDomainGetVcpus`, `virDomainGetVcpusFlags`, "
+                + "`virDomainGetVcpuPinInfo`) costs about the sum of those three rows; the periodic refresh's glance "
+                + "costs none of them while the bulk statistics show every counted vCPU with CPU time.");
+    }
+
+    private static int idleWindowSeconds(Context ctx) {
+        return ctx.reps(60, 10);
     }
 
     private static Object get(MBeanServerConnection jmx, ObjectName bean, String attribute) {
