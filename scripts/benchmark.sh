@@ -6,7 +6,8 @@
 # Usage: scripts/benchmark.sh [--only latency,scripting,changes,notify,scale] [--quick]
 #                             [--page FILE] [--no-page] [--skip-build]
 #   --only       run a subset; the page then goes to target/benchmarks-partial.md
-#   --quick      fewer repetitions, shorter idle windows (a smoke run of about 5 minutes)
+#   --quick      fewer repetitions, shorter idle windows, up to 100 domains (a smoke run of about
+#                3.5 minutes; run-tests.sh runs it once so that the benchmark cannot rot)
 #   --skip-build use target/vcpu-agent.jar and target/test-classes as they are
 #
 # Needs root and libvirtd with QEMU for the parts on real guests (scripts/install-libvirt-host.sh);
@@ -25,7 +26,7 @@ args=()
 for a in "$@"; do
   case $a in
     --skip-build) build=0 ;;
-    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
 done

@@ -17,7 +17,7 @@ import java.util.Set;
  * <pre>
  * Options: --only latency,scripting,changes,scale,notify   run a subset (the page is then written to
  *                                                          target/benchmarks-partial.md)
- *          --quick          fewer repetitions and shorter idle windows (a smoke run, ~5 min)
+ *          --quick          fewer repetitions, shorter idle windows, up to 100 domains (a smoke run, ~3.5 min)
  *          --page FILE      where to write the page (default src/site/markdown/benchmarks.md)
  *          --no-page        print only
  * </pre>
