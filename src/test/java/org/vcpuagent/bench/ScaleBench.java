@@ -66,7 +66,7 @@ final class ScaleBench {
 
                 - **Start → registered**: from spawning the JVM to the agent printing `vcpu-agent connected to …`, \
                 which it does after its first refresh has registered every bean (checked: `DomainCount` = N). \
-                JVM start-up included. *CPU used by then* is the agent process's utime + stime at that moment                 (all threads, JIT compilers included): unlike the wall clock it hardly depends on what else                 runs on the machine.
+                JVM start-up included. *CPU used by then* is the agent process's utime + stime at that moment (all threads, JIT compilers included): unlike the wall clock it hardly depends on what else runs on the machine.
                 - **CPU**: utime + stime from `/proc/PID/stat` over an idle window with no JMX client connected, \
                 after %d s of warm-up (the JIT compilers keep working for about a minute after start); per refresh \
                 interval = CPU time ÷ (window ÷ 2 s). The split adds up each thread's time from \
@@ -76,7 +76,7 @@ final class ScaleBench {
                 `java.lang:type=Memory` over the same JMX connector (used as found, and after `gc()`).
                 - **Read all**: one connected JMX client reads `Vcpus` of every domain bean in turn, against \
                 `virsh domstats --vcpu` (one process, all domains) and `virsh "vcpuinfo d1; vcpuinfo d2; …"` \
-                (one process, every domain). The test driver runs inside the client library, so virsh here                 makes no round trip at all, while JMX makes one RMI round trip per domain. Each `test:///file` connection has its own copy of the XML's \
+                (one process, every domain). The test driver runs inside the client library, so virsh here makes no round trip at all, while JMX makes one RMI round trip per domain. Each `test:///file` connection has its own copy of the XML's \
                 state, so virsh reads the same domains from the same file. libvirt 9.0's test driver reports no \
                 vCPU statistics, so `domstats --vcpu` prints only the domain names here: it is a lower bound. \
                 Alternating A B C, one warm-up pass each.""".formatted(WARM_UP_SECONDS));
