@@ -91,7 +91,7 @@ final class LatencyBench {
                 double rest = four.jmx.median() - four.path.median();
                 r.text(String.format("At 4 vCPUs the agent's read path costs %s of the %s JMX read: "
                                 + "`virDomainGetVcpus` %s, building the TabularData %s; the wait/delay/halted columns "
-                                + "come from the statistics the agent reads for all domains at once every 500 ms "
+                                + "come from the statistics the agent reads for all domains at once, at most every 500 ms "
                                 + "(one `virConnectGetAllDomainStats`, %s, not made per read). RMI, serialisation of "
                                 + "the %d-byte reply and the MXBean layer add the remaining %s; an RMI round trip that "
                                 + "asks libvirt nothing takes %s.",
