@@ -137,6 +137,10 @@ public final class Benchmark {
                 + "this page comes from one run of one command; the tables are written by the benchmark itself "
                 + "(`src/test/java/org/vcpuagent/bench/`). Compared tools alternate (A B A B …) after a warm-up; "
                 + "each row gives the median, the range and the number of samples, and each pair its ratio.\n\n"
+                + (quick ? "**Quick mode: a smoke run, not a measurement.** Few repetitions, up to 100 domains, and "
+                    + "4 s of warm-up before the CPU window, so the JIT compilers' start-up work inflates the CPU "
+                    + "figures; the verdicts below are not the project's. The published figures come from a full "
+                    + "run.\n\n" : "")
                 + "Command (from the project root" + (quick ? "; quick mode: fewer repetitions" : "") + "):\n\n"
                 + "```sh\n" + command + "\n```\n\n"
                 + "It builds the jar and the test classes, boots its own guests (`vcpu-bench`, `vcpu-bench16`) and "
