@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.Notifications;
 import org.vcpuagent.testsupport.CloseAll;
@@ -47,24 +46,22 @@ class AgentOnRealGuestTest {
     private static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
     private static final String STRING = String.class.getName();
 
+    private static GuestUnderAgent setup;
     private static RealGuest guest;
-    private static TestAgent agent;
     private static MBeanServerConnection jmx;
     private static NotificationRecorder notifications;
 
     @BeforeAll
     static void start() throws Exception {
-        RealGuest.assumeAvailable();
-        guest = RealGuest.start(NAME);
-        agent = TestAgent.start(RealGuest.URI, "2s");
-        jmx = agent.admin();
-        awaitRegistered(BEAN, true, Duration.ofSeconds(5));
+        setup = GuestUnderAgent.start(NAME);
+        guest = setup.guest();
+        jmx = setup.jmx();
         notifications = NotificationRecorder.listen(jmx, BEAN);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        CloseAll.inOrder(agent, guest);
+        CloseAll.inOrder(setup);
     }
 
     static long awaitRegistered(ObjectName name, boolean registered, Duration limit) throws Exception {

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.Notifications;
 import org.vcpuagent.testsupport.CloseAll;
@@ -43,17 +42,15 @@ class FaultsTest {
     private static final ObjectName BEAN = DomainVcpuBean.objectName(NAME);
     private static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
 
+    private static GuestUnderAgent setup;
     private static RealGuest guest;
-    private static TestAgent agent;
     private static MBeanServerConnection jmx;
 
     @BeforeAll
     static void start() throws Exception {
-        RealGuest.assumeAvailable();
-        guest = RealGuest.start(NAME);
-        agent = TestAgent.start(RealGuest.URI, "2s");
-        jmx = agent.admin();
-        awaitRegistered(true, Duration.ofSeconds(5));
+        setup = GuestUnderAgent.start(NAME);
+        guest = setup.guest();
+        jmx = setup.jmx();
     }
 
     @AfterAll
@@ -63,7 +60,7 @@ class FaultsTest {
                 LibvirtDaemon.start();
             }
         } finally {
-            CloseAll.inOrder(agent, guest);
+            CloseAll.inOrder(setup);
         }
     }
 

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.Notifications;
 import org.vcpuagent.testsupport.CloseAll;
@@ -39,24 +38,22 @@ class OutsideChangesTest {
     private static final String NAME = "vcpu-agent-outside";
     private static final ObjectName BEAN = DomainVcpuBean.objectName(NAME);
 
+    private static GuestUnderAgent setup;
     private static RealGuest guest;
-    private static TestAgent agent;
     private static MBeanServerConnection jmx;
     private static NotificationRecorder notifications;
 
     @BeforeAll
     static void start() throws Exception {
-        RealGuest.assumeAvailable();
-        guest = RealGuest.start(NAME);
-        agent = TestAgent.start(RealGuest.URI, "2s");
-        jmx = agent.admin();
-        JmxAwait.registered(jmx, BEAN, true, Duration.ofSeconds(5));
+        setup = GuestUnderAgent.start(NAME);
+        guest = setup.guest();
+        jmx = setup.jmx();
         notifications = NotificationRecorder.listen(jmx, BEAN);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        CloseAll.inOrder(notifications, agent, guest);
+        CloseAll.inOrder(notifications, setup);
     }
 
     @Test
