@@ -32,6 +32,8 @@ final class DomainRegistry implements AutoCloseable {
     private final String connectionAlias;
     private final StatsCache stats;
     private final Map<String, DomainVcpuBean> byUuid = new LinkedHashMap<>();
+    /** byUuid's size, readable without the lock, which a sync holds while it asks libvirt about new domains. */
+    private volatile int size;
     private volatile org.vcpuagent.jmx.HostBean announcer;
 
     /** @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection */
@@ -44,15 +46,15 @@ final class DomainRegistry implements AutoCloseable {
         this.stats = stats;
     }
 
-    /**
-     * Makes the registered beans match {@code active}, which this method takes ownership of: handles
-     * of domains already registered are closed, the others are kept by their new beans.
-     */
     /** The Host bean that announces domains appearing and going. */
     void announceWith(org.vcpuagent.jmx.HostBean host) {
         this.announcer = host;
     }
 
+    /**
+     * Makes the registered beans match {@code active}, which this method takes ownership of: handles
+     * of domains already registered are closed, the others are kept by their new beans.
+     */
     synchronized void sync(List<Domain> active) {
         Set<String> seen = new HashSet<>();
         List<String> appeared = new ArrayList<>();
@@ -96,6 +98,7 @@ final class DomainRegistry implements AutoCloseable {
         try {
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());
             byUuid.put(d.uuid(), bean);
+            size = byUuid.size();
             LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
             if (announcer != null) {
                 announcer.domainChanged(true, d.name(), bean.objectName());
@@ -113,6 +116,7 @@ final class DomainRegistry implements AutoCloseable {
         if (bean == null) {
             return;
         }
+        size = byUuid.size();
         try {
             mbeanServer.unregisterMBean(bean.objectName());
         } catch (JMException e) {
@@ -133,8 +137,9 @@ final class DomainRegistry implements AutoCloseable {
         return new ArrayList<>(byUuid.values());
     }
 
-    synchronized int size() {
-        return byUuid.size();
+    /** Lock-free, so that a JMX read of DomainCount never waits for a sync in progress. */
+    int size() {
+        return size;
     }
 
     @Override

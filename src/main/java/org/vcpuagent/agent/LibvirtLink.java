@@ -51,6 +51,8 @@ final class LibvirtLink implements AutoCloseable {
      * domains the tick gives way and the refresh's own read, once per interval, is the only one.
      */
     static final int STATISTICS_DUTY_FACTOR = 50;
+    /** Statistics younger than this (one tick) serve a refresh as they are. */
+    private static final long STATISTICS_FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final String alias;
     private final String uri;
@@ -69,12 +71,12 @@ final class LibvirtLink implements AutoCloseable {
     private volatile HostInfo hostInfo;
     private volatile boolean closed;
     private Duration reconnectDelay = FIRST_RECONNECT_DELAY;
-    /** When the statistics were last read and how long that took (System.nanoTime); guarded by this. */
-    private long statisticsReadAt;
+    /** When the statistics were last read (never: a day ago) and how long that took, in System.nanoTime; guarded by this. */
+    private long statisticsReadAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     private long statisticsReadNanos;
-    /** System.nanoTime of the last thorough refresh; guarded by this. */
-    private long lastThoroughRefresh;
-    private boolean thoroughRefreshDone;
+    private boolean statisticsFailureLogged;
+    /** System.nanoTime from which the next refresh is thorough; the first one always is. Guarded by this. */
+    private long thoroughRefreshDue = System.nanoTime();
 
     /** @param alias the connection's alias in ObjectNames, or null when the agent has only this link */
     LibvirtLink(String alias, String uri, boolean readOnly, Duration refreshInterval, MBeanServer mbeanServer) {
@@ -204,23 +206,25 @@ final class LibvirtLink implements AutoCloseable {
      */
     private synchronized void refresh(boolean thorough) {
         long now = System.nanoTime();
-        if (!thoroughRefreshDone || now - lastThoroughRefresh >= THOROUGH_LOOK_EVERY.toNanos()) {
-            thorough = true;
-        }
+        thorough |= now - thoroughRefreshDue >= 0;
         Connection c = connection;
         if (c == null) {
             throw new IllegalStateException("not connected to " + uri + ": " + hostBean.getLastError());
         }
         try {
-            hostInfo = c.hostInfo();
-            readStatistics(c);
+            // Host CPUs come and go only with hardware changes: the thorough look every 30 s suffices.
+            if (thorough || hostInfo == null) {
+                hostInfo = c.hostInfo();
+            }
+            if (now - statisticsReadAt > STATISTICS_FRESH_NANOS) {
+                readStatistics(c);
+            }
             registry.sync(c.listActiveDomains());
             for (DomainVcpuBean bean : registry.beans()) {
                 lookAt(bean, thorough);
             }
             if (thorough) {
-                lastThoroughRefresh = now;
-                thoroughRefreshDone = true;
+                thoroughRefreshDue = now + THOROUGH_LOOK_EVERY.toNanos();
             }
             hostBean.refreshed(hostInfo, registry.size());
         } catch (LibvirtException e) {
@@ -320,6 +324,12 @@ final class LibvirtLink implements AutoCloseable {
         } catch (LibvirtException e) {
             if (e.isConnectionLost()) {
                 throw e;
+            }
+            if (!statisticsFailureLogged) {
+                statisticsFailureLogged = true;
+                LOG.warn("vCPU statistics from {} cannot be read ({}): vCPU count changes made outside the agent "
+                        + "show only at the next refresh, and the wait, delay and halted columns stay empty",
+                        uri, e.getMessage());
             }
             return List.of();
         }

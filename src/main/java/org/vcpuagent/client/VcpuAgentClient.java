@@ -1,5 +1,7 @@
 package org.vcpuagent.client;
 
+import org.vcpuagent.jmx.ObjectNames;
+
 import javax.management.MBeanServerConnection;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
@@ -37,8 +39,8 @@ public final class VcpuAgentClient implements AutoCloseable {
     /** Where the agent listens by default (config/agent.properties: jmx.host 127.0.0.1, jmx.port 9875). */
     public static final String DEFAULT_URL = "service:jmx:rmi:///jndi/rmi://127.0.0.1:9875/jmxrmi";
 
-    static final String BEAN_DOMAIN = "libvirt.vcpu";
-    private static final ObjectName HOST = name(BEAN_DOMAIN + ":type=Host");
+    static final String BEAN_DOMAIN = ObjectNames.DOMAIN;
+    private static final ObjectName HOST = ObjectNames.host(null);
     private static final ObjectName ALL_DOMAINS = name(BEAN_DOMAIN + ":type=Domain,*");
 
     private final JMXConnector connector;
@@ -147,13 +149,7 @@ public final class VcpuAgentClient implements AutoCloseable {
      * quotes it (characters outside letters, digits and {@code -_.+@#%^~/}).
      */
     public static ObjectName domainObjectName(String domainName) {
-        boolean plain = !domainName.isEmpty();
-        for (int i = 0; i < domainName.length() && plain; i++) {
-            char c = domainName.charAt(i);
-            plain = c < 128 && (Character.isLetterOrDigit(c) || "-_.+@#%^~/".indexOf(c) >= 0);
-        }
-        String value = plain ? domainName : ObjectName.quote(domainName);
-        return name(BEAN_DOMAIN + ":type=Domain,name=" + value);
+        return ObjectNames.domain(null, domainName);
     }
 
     private static ObjectName name(String text) {

@@ -52,10 +52,6 @@ public final class HostBean implements HostMXBean {
         return new DescribedMBean<>(this, HostMXBean.class, emitter);
     }
 
-    public DescribedMBean<HostMXBean> asMBean() {
-        return asMBean(OBJECT_NAME);
-    }
-
     /** A domain bean was registered ({@code appeared}) or unregistered. */
     public void domainChanged(boolean appeared, String domainName, ObjectName bean) {
         send(appeared ? DOMAIN_APPEARED : DOMAIN_DISAPPEARED, "domain '" + domainName + "' "

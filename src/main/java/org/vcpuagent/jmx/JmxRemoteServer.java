@@ -222,11 +222,6 @@ public final class JmxRemoteServer implements AutoCloseable {
         return port;
     }
 
-    /** Whether the password and access files are in force. */
-    public boolean isAuthenticated() {
-        return authenticated;
-    }
-
     /** Whether the registry and the connector speak TLS. */
     public boolean isTls() {
         return tls != null;
