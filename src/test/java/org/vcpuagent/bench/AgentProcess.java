@@ -62,6 +62,20 @@ final class AgentProcess implements AutoCloseable {
         return startCommand(cmd, env, timeout);
     }
 
+    /**
+     * Starts the agent as a user starts it, {@code scripts/vcpu-agent ARGS}, with the launcher's default JVM
+     * options: {@code JAVA_OPTS} is removed from the environment unless {@code env} sets it.
+     */
+    static AgentProcess startLauncher(Path root, List<String> args, Map<String, String> env, Duration timeout) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(root.resolve("scripts/vcpu-agent").toString());
+        cmd.addAll(args);
+        Map<String, String> withDefaults = new java.util.HashMap<>();
+        withDefaults.put("JAVA_OPTS", null);
+        withDefaults.putAll(env);
+        return startCommand(cmd, withDefaults, timeout);
+    }
+
     /** Starts any command that runs the agent (e.g. {@code scripts/vcpu-agent ...}) and waits for its JMX address. */
     static AgentProcess startCommand(List<String> cmd, Map<String, String> env, Duration timeout) {
         Path err;

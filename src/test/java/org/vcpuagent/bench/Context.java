@@ -57,10 +57,8 @@ final class Context implements AutoCloseable {
      */
     AgentProcess qemuAgent() {
         if (qemuAgent == null) {
-            Map<String, String> env = new java.util.HashMap<>();
-            env.put("JAVA_OPTS", null);
-            qemuAgent = AgentProcess.startCommand(List.of(root.resolve("scripts/vcpu-agent").toString(),
-                    "--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"), env,
+            qemuAgent = AgentProcess.startLauncher(root,
+                    List.of("--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"), Map.of(),
                     Duration.ofSeconds(90));
         }
         return qemuAgent;

@@ -96,11 +96,9 @@ final class ProfileBench {
         Path plog = ctx.tmp.resolve("libvirt-api-periodic.log");
         Map<String, Double> perInterval;
         int periodicDomains;
-        Map<String, String> launcherEnv = new java.util.HashMap<>(Map.of("LIBVIRT_LOG_FILTERS",
-                "1:libvirt.domain 1:libvirt.host", "LIBVIRT_LOG_OUTPUTS", "1:file:" + plog));
-        launcherEnv.put("JAVA_OPTS", null);
-        try (AgentProcess a = AgentProcess.startCommand(List.of(ctx.root.resolve("scripts/vcpu-agent").toString(),
-                "--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"), launcherEnv,
+        try (AgentProcess a = AgentProcess.startLauncher(ctx.root,
+                List.of("--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"),
+                Map.of("LIBVIRT_LOG_FILTERS", "1:libvirt.domain 1:libvirt.host", "LIBVIRT_LOG_OUTPUTS", "1:file:" + plog),
                 Duration.ofSeconds(90))) {
             periodicDomains = (Integer) a.jmx().getAttribute(HostBean.OBJECT_NAME, "DomainCount");
             a.disconnect();

@@ -27,16 +27,10 @@ final class ScaleBench {
     /** Idle time before the CPU window: the JIT compilers go on working for about a minute after start. */
     static final int WARM_UP_SECONDS = 60;
 
-    /** How the agent's JVM is started: the launcher with its shipped defaults, or with the JVM's own. */
+    /** How the launcher starts the agent's JVM: with its shipped defaults, or with the JVM's own. */
     record Jvm(String label, Map<String, String> env) {
-        static final Jvm SHIPPED = new Jvm("`scripts/vcpu-agent`'s defaults", nullValued("JAVA_OPTS"));
+        static final Jvm SHIPPED = new Jvm("`scripts/vcpu-agent`'s defaults", Map.of());
         static final Jvm JVM_DEFAULTS = new Jvm("the JVM's own defaults (`JAVA_OPTS=`)", Map.of("JAVA_OPTS", ""));
-
-        private static Map<String, String> nullValued(String key) {
-            Map<String, String> m = new java.util.HashMap<>();
-            m.put(key, null);
-            return m;
-        }
     }
 
     /** One agent configuration at one domain count. */
@@ -180,16 +174,13 @@ final class ScaleBench {
         Stats start = new Stats("start");
         Stats startCpu = new Stats("start CPU");
         int starts = jvm == Jvm.SHIPPED ? ctx.reps(3, 1) : 1;
-        List<String> command = new ArrayList<>();
-        command.add(ctx.root.resolve("scripts/vcpu-agent").toString());
-        command.addAll(args);
         AgentProcess a = null;
         try {
             for (int i = 0; i < starts; i++) {
                 if (a != null) {
                     a.close();
                 }
-                a = AgentProcess.startCommand(command, jvm.env(), Duration.ofSeconds(180));
+                a = AgentProcess.startLauncher(ctx.root, args, jvm.env(), Duration.ofSeconds(180));
                 start.addMillis(a.startToRegisteredMillis());
                 startCpu.addMillis(a.startCpuMillis());
             }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.client.Harness.Result;
+import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.model.Json;
 import org.vcpuagent.model.VcpuReading;
 
@@ -178,7 +179,16 @@ class ClientVerbsTest {
                 maximum      live           2
                 current      live           1
                 """, ok(h.admin("vcpucount", "test")).out());
+        // --config changes libvirt's persistent definition too: asked of libvirt on the test's own connection.
+        assertEquals("domain 'test' has 1 vCPU\n", ok(h.admin("setvcpus", "test", "1", "--config")).out());
+        try (Domain d = h.agent.outside(true).lookupByName("test")) {
+            assertEquals(1, d.configVcpuCount());
+        }
         assertEquals("domain 'test' has 2 vCPUs\n", ok(h.admin("setvcpus", "test", "2", "--config")).out());
+        try (Domain d = h.agent.outside(true).lookupByName("test")) {
+            assertEquals(2, d.vcpuCount());
+            assertEquals(2, d.configVcpuCount());
+        }
     }
 
     @Test

@@ -67,7 +67,10 @@ class OutsideChangesTest {
                 && p.getMessage().contains("pinned to 1 "), Duration.ofSeconds(1));
         System.out.printf("outside vcpupin announced %d ms after virsh returned: %s%n",
                 (System.nanoTime() - returned) / 1_000_000, n.getMessage());
+        // The host kernel agrees: vCPU 0's thread may run on CPU 1 only, as the agent now says.
+        assertEquals("1", guest.cpusAllowedList(guest.vcpuThreadIdsByIndex().get(0)));
         assertEquals("1", ((TabularData) jmx.getAttribute(BEAN, "PinInfo")).get(new Object[] {0}).get("value"));
+        assertEquals("1", ((TabularData) jmx.getAttribute(BEAN, "Vcpus")).get(new Object[] {0}).get("affinity"));
     }
 
     @Test
