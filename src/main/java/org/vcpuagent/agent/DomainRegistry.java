@@ -2,15 +2,20 @@ package org.vcpuagent.agent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.DomainCallException;
+import org.vcpuagent.domain.DomainVcpus;
+import org.vcpuagent.domain.Look;
+import org.vcpuagent.domain.OwnerThread;
 import org.vcpuagent.domain.StatsCache;
 import org.vcpuagent.jmx.DomainVcpuBean;
+import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.libvirt.Domain;
-import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.model.HostInfo;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,43 +24,49 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * One {@link DomainVcpuBean} per running or paused domain, registered while the domain is active.
- * Domains are told apart by UUID, so a domain that is renamed or restarted is tracked correctly.
+ * One {@link DomainVcpuBean} per running or paused domain of a connection, registered while the domain is
+ * active. Domains are told apart by UUID, so a domain that is renamed or restarted is tracked correctly.
+ * Owned by the connection's owner thread; other threads read only {@link #names()}.
  */
 final class DomainRegistry implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DomainRegistry.class);
 
-    private final MBeanServer mbeanServer;
-    private final Supplier<HostInfo> host;
-    private final Runnable onDomainGone;
-    private final String connectionAlias;
-    private final StatsCache stats;
-    private final Map<String, DomainVcpuBean> byUuid = new LinkedHashMap<>();
-    /** byUuid's size, readable without the lock, which a sync holds while it asks libvirt about new domains. */
-    private volatile int size;
-    private volatile org.vcpuagent.jmx.HostBean announcer;
-
-    /** @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection */
-    DomainRegistry(MBeanServer mbeanServer, Supplier<HostInfo> host, Runnable onDomainGone, String connectionAlias,
-                   StatsCache stats) {
-        this.mbeanServer = mbeanServer;
-        this.host = host;
-        this.onDomainGone = onDomainGone;
-        this.connectionAlias = connectionAlias;
-        this.stats = stats;
+    /** A registered domain: its bean, and the domain layer behind it. */
+    record Entry(DomainVcpuBean bean, DomainVcpus vcpus) {
     }
 
-    /** The Host bean that announces domains appearing and going. */
-    void announceWith(org.vcpuagent.jmx.HostBean host) {
-        this.announcer = host;
+    private final MBeanServer mbeanServer;
+    private final String connectionAlias;
+    private final Supplier<HostInfo> host;
+    private final StatsCache stats;
+    private final OwnerThread owner;
+    private final Runnable onDomainGone;
+    private final HostBean announcer;
+    private final Map<String, Entry> byUuid = new LinkedHashMap<>();
+    /** The registered domains' names, published for readers on other threads. */
+    private volatile List<String> names = List.of();
+
+    /**
+     * @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection
+     * @param onDomainGone    called on any thread when a call finds a domain gone
+     */
+    DomainRegistry(MBeanServer mbeanServer, String connectionAlias, Supplier<HostInfo> host, StatsCache stats,
+                   OwnerThread owner, Runnable onDomainGone, HostBean announcer) {
+        this.mbeanServer = mbeanServer;
+        this.connectionAlias = connectionAlias;
+        this.host = host;
+        this.stats = stats;
+        this.owner = owner;
+        this.onDomainGone = onDomainGone;
+        this.announcer = announcer;
     }
 
     /**
-     * Makes the registered beans match {@code active}, which this method takes ownership of: handles
-     * of domains already registered are closed, the others are kept by their new beans.
+     * Makes the registered beans match {@code active}, which this method takes ownership of: handles of
+     * domains already registered are closed, the others are kept by their new beans.
      */
-    synchronized void sync(List<Domain> active) {
+    void sync(List<Domain> active) {
         Set<String> seen = new HashSet<>();
         List<String> appeared = new ArrayList<>();
         for (Domain d : active) {
@@ -69,11 +80,11 @@ final class DomainRegistry implements AutoCloseable {
         List<String> gone = new ArrayList<>();
         for (String uuid : new ArrayList<>(byUuid.keySet())) {
             if (!seen.contains(uuid)) {
-                gone.add(byUuid.get(uuid).getName());
+                gone.add(byUuid.get(uuid).bean().getName());
                 remove(uuid);
             }
         }
-        // One line per refresh, not per domain: a thousand log lines cost more than the registrations.
+        // One line per look, not per domain: a thousand log lines cost more than the registrations.
         if (!appeared.isEmpty()) {
             LOG.info("{} domain(s) appeared: {}", appeared.size(), abbreviate(appeared));
         }
@@ -88,62 +99,69 @@ final class DomainRegistry implements AutoCloseable {
     }
 
     private boolean register(Domain d) {
-        DomainVcpuBean bean = new DomainVcpuBean(d, host, onDomainGone, connectionAlias, stats);
+        DomainVcpuBean bean = new DomainVcpuBean(d.name(), d.uuid(), connectionAlias, host, onDomainGone);
+        DomainVcpus vcpus = new DomainVcpus(d, host, stats, owner, bean);
+        bean.serve(vcpus);
         try {
             // The first look sets the baseline that later notifications compare with.
-            bean.lookForChanges();
-        } catch (LibvirtException e) {
+            vcpus.look(Look.THOROUGH);
+        } catch (DomainCallException e) {
             LOG.debug("first look at domain {} failed: {}", d.name(), e.getMessage());
         }
         try {
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());
-            byUuid.put(d.uuid(), bean);
-            size = byUuid.size();
-            LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
-            if (announcer != null) {
-                announcer.domainChanged(true, d.name(), bean.objectName());
-            }
-            return true;
         } catch (JMException e) {
             LOG.error("cannot register the MBean of domain {}: {}", d.name(), e.toString());
-            d.close();
+            vcpus.close();
             return false;
         }
+        byUuid.put(d.uuid(), new Entry(bean, vcpus));
+        publishNames();
+        LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
+        announcer.domainChanged(true, d.name(), bean.objectName());
+        return true;
     }
 
-    synchronized void remove(String uuid) {
-        DomainVcpuBean bean = byUuid.remove(uuid);
-        if (bean == null) {
+    void remove(String uuid) {
+        Entry e = byUuid.remove(uuid);
+        if (e == null) {
             return;
         }
-        size = byUuid.size();
+        publishNames();
         try {
-            mbeanServer.unregisterMBean(bean.objectName());
-        } catch (JMException e) {
-            LOG.warn("cannot unregister {}: {}", bean.objectName(), e.toString());
+            mbeanServer.unregisterMBean(e.bean().objectName());
+        } catch (JMException ex) {
+            LOG.warn("cannot unregister {}: {}", e.bean().objectName(), ex.toString());
         }
-        bean.domain().close();
-        LOG.debug("domain {} went away: unregistered {}", bean.getName(), bean.objectName());
-        if (announcer != null) {
-            announcer.domainChanged(false, bean.getName(), bean.objectName());
-        }
+        e.vcpus().close();
+        LOG.debug("domain {} went away: unregistered {}", e.bean().getName(), e.bean().objectName());
+        announcer.domainChanged(false, e.bean().getName(), e.bean().objectName());
     }
 
-    synchronized DomainVcpuBean bean(String uuid) {
+    private void publishNames() {
+        names = byUuid.values().stream().map(e -> e.bean().getName()).toList();
+    }
+
+    Entry get(String uuid) {
         return byUuid.get(uuid);
     }
 
-    synchronized List<DomainVcpuBean> beans() {
+    /** A copy: a look may remove entries while it walks them. */
+    Collection<Entry> entries() {
         return new ArrayList<>(byUuid.values());
     }
 
-    /** Lock-free, so that a JMX read of DomainCount never waits for a sync in progress. */
     int size() {
-        return size;
+        return byUuid.size();
+    }
+
+    /** Readable from any thread. */
+    List<String> names() {
+        return names;
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         for (String uuid : new ArrayList<>(byUuid.keySet())) {
             remove(uuid);
         }

@@ -2,64 +2,51 @@ package org.vcpuagent.agent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.jmx.JmxRemoteServer;
+import org.vcpuagent.model.ConnectionStatus;
 
 import javax.management.MBeanServer;
 import javax.management.remote.JMXServiceURL;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The agent's life: one {@link LibvirtLink} per configured libvirt connection, each independent of
- * the others, and one JMX connector serving all their beans. Everything is undone on close.
+ * The agent's life: one {@link ConnectionOwner} per configured libvirt connection, each with its own owner
+ * thread and independent of the others, and one JMX connector serving all their beans. Everything is undone
+ * on close.
  */
 public final class VcpuAgent implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(VcpuAgent.class);
 
-    /** How often statistics are read and pending unplugs looked at, independent of the refresh interval. */
-    private static final long UNPLUG_FOLLOW_MS = 500;
-
-    private final AgentConfig config;
-    private final List<LibvirtLink> links = new ArrayList<>();
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "vcpu-agent-ticker");
-        t.setDaemon(true);
-        return t;
-    });
+    private final List<ConnectionOwner> connections = new ArrayList<>();
     private JmxRemoteServer jmx;
 
     private VcpuAgent(AgentConfig config, MBeanServer mbeanServer) {
-        this.config = config;
         List<AgentConfig.ConnectionSpec> specs = config.connections();
         boolean several = specs.size() > 1;
         for (AgentConfig.ConnectionSpec spec : specs) {
-            links.add(new LibvirtLink(several ? spec.alias() : null, spec.uri(), config.readOnly(),
+            connections.add(new ConnectionOwner(several ? spec.alias() : null, spec.uri(), config.readOnly(),
                     config.refreshInterval(), mbeanServer));
         }
     }
 
     /**
-     * Connects, registers every bean, and starts the JMX connector. With a single connection, a
-     * failure to connect is an error; with several, a connection that fails keeps retrying in the
-     * background while the others serve. Fails whole: on any error everything started is undone.
+     * Connects, registers every bean, and starts the JMX connector. With a single connection, a failure to
+     * connect is an error; with several, a connection that fails keeps retrying in the background while the
+     * others serve. Fails whole: on any error everything started is undone.
      */
     public static VcpuAgent start(AgentConfig config, MBeanServer mbeanServer) throws IOException {
         VcpuAgent agent = new VcpuAgent(config, mbeanServer);
         try {
-            boolean mustConnect = agent.links.size() == 1;
-            for (LibvirtLink link : agent.links) {
-                link.start(mustConnect);
+            boolean mustConnect = agent.connections.size() == 1;
+            for (ConnectionOwner c : agent.connections) {
+                c.start(mustConnect);
             }
             agent.jmx = JmxRemoteServer.start(mbeanServer, new JmxRemoteServer.Settings(config.jmxHost(),
-                    config.jmxPort(), config.jmxPasswordFile(), config.jmxAccessFile(), config.jmxInsecure(), config.jmxTls()));
-            agent.ticker.scheduleWithFixedDelay(() -> agent.links.forEach(LibvirtLink::tick),
-                    UNPLUG_FOLLOW_MS, UNPLUG_FOLLOW_MS, TimeUnit.MILLISECONDS);
+                    config.jmxPort(), config.jmxPasswordFile(), config.jmxAccessFile(), config.jmxInsecure(),
+                    config.jmxTls()));
             return agent;
         } catch (IOException | RuntimeException e) {
             agent.close();
@@ -67,12 +54,12 @@ public final class VcpuAgent implements AutoCloseable {
         }
     }
 
-    /** Refreshes every connection now; the first failure is thrown after all have been tried. */
+    /** Looks at every connection thoroughly now; the first failure is thrown after all have been tried. */
     public void refresh() {
         RuntimeException first = null;
-        for (LibvirtLink link : links) {
+        for (ConnectionOwner c : connections) {
             try {
-                link.refresh();
+                c.lookNow();
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }
@@ -96,35 +83,34 @@ public final class VcpuAgent implements AutoCloseable {
         return jmx.jconsoleCommand();
     }
 
-    /** The Host bean of the first connection. */
-    public HostBean hostBean() {
-        return links.get(0).hostBean();
+    /** The status of the first connection. */
+    public ConnectionStatus status() {
+        return connections.get(0).status();
     }
 
-    /** One line per connection: alias or URI, state, and its domains. */
+    /** One line per connection: URI, state, and its domains. */
     public List<String> describeConnections() {
         List<String> out = new ArrayList<>();
-        for (LibvirtLink link : links) {
-            HostBean h = link.hostBean();
-            out.add(h.getUri() + (h.isConnected() ? " (libvirt " + h.getLibvirtVersion() + "), domains: "
-                    + String.join(", ", link.domainNames()) : " (not connected: " + h.getLastError() + ")"));
+        for (ConnectionOwner c : connections) {
+            ConnectionStatus s = c.status();
+            out.add(s.uri() + (s.connected() ? " (libvirt " + s.libvirtVersion() + "), domains: "
+                    + String.join(", ", c.domainNames()) : " (not connected: " + s.lastError() + ")"));
         }
         return out;
     }
 
     public List<String> domainNames() {
-        return links.stream().flatMap(l -> l.domainNames().stream()).toList();
+        return connections.stream().flatMap(c -> c.domainNames().stream()).toList();
     }
 
-    /** Stops the connector, then every link: their beans are unregistered and connections closed. */
+    /** Stops the connector, then every connection: their beans are unregistered and connections closed. */
     @Override
     public void close() {
-        ticker.shutdownNow();
         if (jmx != null) {
             jmx.close();
         }
-        for (LibvirtLink link : links) {
-            link.close();
+        for (ConnectionOwner c : connections) {
+            c.close();
         }
         LOG.info("agent stopped");
     }

@@ -1,125 +1,92 @@
 package org.vcpuagent.domain;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.vcpuagent.libvirt.Domain;
-import org.vcpuagent.libvirt.DomainStatsReader;
-import org.vcpuagent.libvirt.LibvirtException;
-import org.vcpuagent.libvirt.QemuMonitor;
 import org.vcpuagent.model.CpuMap;
-import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.HostInfo;
-import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuInfo;
 import org.vcpuagent.model.VcpuReading;
 import org.vcpuagent.model.VcpuStats;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * One domain's vCPUs as they really are: libvirt's answer while it can be trusted, and QEMU's own
- * answer plus libvirt's domain statistics when it cannot.
- *
- * <p>libvirt 9.0 gives up on a vCPU unplug after 5 s ("vcpu unplug request timed out") although the
- * guest and QEMU go on to remove the vCPU. From then on libvirt keeps the removed vCPU in its count
- * and in {@code domstats}, and {@code virDomainGetVcpus} fails ("cannot get CPU affinity of process
- * N: No such process") until libvirtd restarts or the domain restarts. This class notices that
- * ("libvirt is stale"), answers from QEMU ({@code query-cpus-fast}) and the domain statistics
- * instead, follows the unplug until the count stops moving, and returns to libvirt's answers once
- * libvirt agrees with QEMU again.
+ * One domain's vCPUs: the only client of libvirt for the domain above the binding. Reads run on the calling
+ * thread (libvirt's handles are thread-safe, and fifty JMX readers must not queue behind one thread); what a
+ * read or a change learns that alters state (a stale libvirt, a count, a pinning, a pending unplug) is handed
+ * to the connection's {@link OwnerThread}, which alone changes it and tells the {@link VcpuChangeListener}.
  */
-public final class DomainVcpus {
+public final class DomainVcpus implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DomainVcpus.class);
-
-    /** An unplug has settled when the count has not moved for this long. */
-    static final Duration SETTLE_QUIET = Duration.ofSeconds(3);
-    /** ... or when it has been pending this long, whatever the count does. */
-    static final Duration SETTLE_LIMIT = Duration.ofMinutes(2);
-
-    private final Domain domain;
+    private final LibvirtDomain domain;
     private final Supplier<HostInfo> host;
     private final StatsCache stats;
-    private volatile int maxVcpus = -1;
-    /** Why libvirt's own vCPU answers are not trusted now; null while they are. */
-    private volatile String staleReason;
-    private volatile PendingUnplug pending;
+    private final OwnerThread owner;
+    private final VcpuWatch watch;
 
-    public DomainVcpus(Domain domain, Supplier<HostInfo> host) {
-        this(domain, host, null);
-    }
-
-    /** @param stats the connection's statistics cache; null to read the statistics on every read */
-    public DomainVcpus(Domain domain, Supplier<HostInfo> host, StatsCache stats) {
-        this.domain = domain;
+    /**
+     * @param domain the handle, which this object now owns and closes
+     * @param host   the host's CPUs as the owner last read them
+     * @param stats  the connection's statistics, read by the owner
+     */
+    public DomainVcpus(Domain domain, Supplier<HostInfo> host, StatsCache stats, OwnerThread owner,
+                       VcpuChangeListener listener) {
+        this.domain = new LibvirtDomain(domain);
         this.host = host;
         this.stats = stats;
+        this.owner = owner;
+        this.watch = new VcpuWatch(this.domain, host, stats, listener);
     }
 
-    /** How old the wait, delay and halted figures are, in ms; 0 when read with the vCPUs. */
-    public long statsAgeMillis() {
-        return stats == null ? 0 : stats.ageMillis();
+    public String name() {
+        return domain.name();
     }
 
-    public Domain domain() {
-        return domain;
+    public String uuid() {
+        return domain.uuid();
     }
 
-    /** The live maximum cannot change while the domain runs, so one read is enough. */
+    // --- reads, on any thread ---
+
+    public String state() {
+        return domain.state();
+    }
+
     public int maxVcpus() {
-        int max = maxVcpus;
-        if (max < 0) {
-            max = domain.maxVcpus();
-            maxVcpus = max;
-        }
-        return max;
+        return domain.maxVcpus();
     }
 
-    /** The vCPU count: libvirt's, or QEMU's while libvirt is stale and QEMU can be asked. */
+    /** libvirt's count; while libvirt is stale, QEMU's as the owner last read it. */
     public int count() {
-        if (staleReason != null) {
-            Optional<List<QemuVcpu>> qemu = qemuVcpus();
-            if (qemu.isPresent()) {
-                return qemu.get().size();
-            }
-        }
-        return domain.vcpuCount();
+        VcpuView v = watch.view();
+        return v.isStale() && v.count() >= 0 ? v.count() : domain.vcpuCount();
     }
 
-    /** {@code libvirt}, or which other sources answer and why. */
-    public String dataSource() {
-        String reason = staleReason;
-        return reason == null ? "libvirt" : "QEMU (query-cpus-fast) and libvirt's domain statistics, because " + reason;
-    }
-
-    public boolean isLibvirtStale() {
-        return staleReason != null;
-    }
-
-    public Optional<PendingUnplug> pending() {
-        return Optional.ofNullable(pending);
-    }
-
-    /** One row per vCPU; from virDomainGetVcpus, or from the statistics when that call fails. */
+    /** One row per vCPU: virDomainGetVcpus with the statistics' wait and delay, or the statistics alone. */
     public List<VcpuReading> vcpus() {
         HostInfo h = host.get();
-        int max = maxVcpus();
-        List<VcpuInfo> infos = getVcpusOrMarkStale(h, max);
-        if (infos == null) {
-            return fromStatistics(h, max);
+        List<VcpuInfo> infos;
+        try {
+            infos = domain.vcpus(h.mapLength());
+        } catch (DomainCallException e) {
+            if (e.kind() != DomainCallException.Kind.REFUSED) {
+                throw e;
+            }
+            if (!watch.view().isStale()) {
+                owner.post(() -> watch.look(Look.THOROUGH));
+            }
+            return StatisticsRows.of(domain, watch.view(), h);
         }
-        Map<Integer, VcpuStats> stats = statisticsByNumber();
+        Map<Integer, VcpuStats> byNumber = stats.get(domain.uuid())
+                .map(s -> s.vcpus().stream().collect(Collectors.toMap(VcpuStats::number, x -> x, (a, b) -> a)))
+                .orElse(Map.of());
         List<VcpuReading> rows = new ArrayList<>(infos.size());
         for (VcpuInfo v : infos) {
-            VcpuStats s = stats.get(v.number());
+            VcpuStats s = byNumber.get(v.number());
             rows.add(new VcpuReading(v.number(), v.state(), v.cpuTime(), v.cpu(), v.affinity(),
                     s == null ? null : s.waitNs(), s == null ? null : s.delayNs(), s == null ? null : s.halted(),
                     VcpuReading.FROM_GET_VCPUS));
@@ -127,209 +94,106 @@ public final class DomainVcpus {
         return rows;
     }
 
-    /** A vCPU count and when it was asked for ({@link System#nanoTime()}), so an older answer cannot undo a newer one. */
-    public record TimedCount(int count, long askedAtNanos) {
-    }
-
-    /**
-     * The count for a look at the domain, checking on the way whether libvirt's view has gone stale
-     * (for instance after an unplug someone else started timed out).
-     *
-     * <p>A thorough look asks libvirt: virDomainGetVcpus (which fails once libvirt is stale), then the
-     * count. A quick look, the periodic refresh's, takes {@code vcpu.current} from the connection's
-     * last bulk statistics and asks virDomainGetVcpus only when they show a vCPU without CPU time, the
-     * mark of a vCPU thread libvirt lost: so a healthy domain costs the refresh no call of its own.
-     * Without vCPU statistics (libvirt's test driver) a quick look asks the count alone.
-     */
-    public TimedCount lookAtCount(boolean thorough) {
-        StatsCache.Reading cached = thorough || this.stats == null ? null
-                : this.stats.reading(domain.uuid()).filter(r -> r.stats().hasVcpuGroup()).orElse(null);
-        if (thorough || (cached != null && cached.stats().showsVcpuWithoutTime())) {
-            probe();
-        }
-        if (cached != null && staleReason == null) {
-            return new TimedCount(cached.stats().current(), cached.askedAtNanos());
-        }
-        long askedAt = System.nanoTime();
-        return new TimedCount(count(), askedAt);
-    }
-
-    private void probe() {
-        if (staleReason == null) {
-            getVcpusOrMarkStale(host.get(), maxVcpus());
-        }
-    }
-
-    /** virDomainGetVcpus; null, with libvirt marked stale, when it fails for any reason but a gone domain or connection. */
-    private List<VcpuInfo> getVcpusOrMarkStale(HostInfo h, int max) {
-        try {
-            return domain.vcpus(max, h.mapLength());
-        } catch (LibvirtException e) {
-            if (e.isDomainGone() || e.isConnectionLost()) {
-                throw e;
-            }
-            markStale("virDomainGetVcpus failed at " + Instant.now() + ": " + e.getLibvirtMessage());
-            return null;
-        }
-    }
-
-    /** The statistics enrich a reading; a driver without them (or a failure) must not spoil it. */
-    private Map<Integer, VcpuStats> statisticsByNumber() {
-        if (stats != null) {
-            return stats.get(domain.uuid()).map(s -> s.vcpus().stream()
-                    .collect(Collectors.toMap(VcpuStats::number, v -> v, (a, b) -> a))).orElse(Map.of());
-        }
-        try {
-            return DomainStatsReader.of(domain).vcpus().stream()
-                    .collect(Collectors.toMap(VcpuStats::number, s -> s, (a, b) -> a));
-        } catch (LibvirtException | IllegalStateException e) {
-            LOG.debug("no domain statistics for {}: {}", domain.name(), e.getMessage());
-            return Map.of();
-        }
-    }
-
-    private List<VcpuReading> fromStatistics(HostInfo h, int max) {
-        DomainVcpuStats stats = DomainStatsReader.of(domain);
-        Optional<Set<Integer>> inQemu = qemuVcpus().map(l -> l.stream().map(QemuVcpu::cpuIndex).collect(Collectors.toSet()));
-        int libvirtCurrent = stats.current() == null ? max : stats.current();
-        List<CpuMap> pins = pinsOrEmpty(h, max);
-        List<VcpuReading> rows = new ArrayList<>();
-        for (VcpuStats s : stats.vcpus()) {
-            boolean exists = inQemu.map(set -> set.contains(s.number())).orElse(s.number() < libvirtCurrent);
-            if (!exists) {
-                continue;
-            }
-            CpuMap affinity = s.number() < pins.size() ? pins.get(s.number()) : h.onlineCpus();
-            String state = s.stateWord() == null ? "unknown" : s.stateWord();
-            rows.add(new VcpuReading(s.number(), state, s.timeNs() == null ? 0 : s.timeNs(), -1, affinity,
-                    s.waitNs(), s.delayNs(), s.halted(), VcpuReading.FROM_STATS));
-        }
-        return rows;
-    }
-
-    private List<CpuMap> pinsOrEmpty(HostInfo h, int max) {
-        try {
-            return domain.vcpuPinInfo(max, h.mapLength());
-        } catch (LibvirtException e) {
-            return List.of();
-        }
-    }
-
     /** The configured pinning of each vCPU, up to the maximum. */
     public List<CpuMap> pins() {
-        return domain.vcpuPinInfo(maxVcpus(), host.get().mapLength());
+        return domain.pins(host.get().mapLength());
     }
 
+    public CpuMap emulatorPin() {
+        return domain.emulatorPin(host.get().mapLength());
+    }
+
+    /** {@code libvirt}, or which other sources answer and why. */
+    public String dataSource() {
+        String reason = watch.view().staleReason();
+        return reason == null ? "libvirt" : "QEMU (query-cpus-fast) and libvirt's domain statistics, because " + reason;
+    }
+
+    public Optional<PendingUnplug> pending() {
+        return watch.view().pendingUnplug();
+    }
+
+    /** How old the wait, delay and halted figures are, in ms. */
+    public long statsAgeMillis() {
+        return stats.ageMillis();
+    }
+
+    // --- changes: libvirt is asked on the calling thread, the state follows on the owner ---
+
     /**
-     * Changes the count. A shrink that libvirt times out on is reported as pending, not as a
-     * failure: the guest usually completes it, and {@link #recheck()} follows it to the end.
+     * Changes the count. A shrink that libvirt times out on is reported as pending, not as a failure: the
+     * guest usually completes it, and the owner follows it to the end.
      *
      * @throws IllegalArgumentException when {@code count} is outside 1..MaxVcpus
-     * @throws IllegalStateException    while libvirt is stale: it then refuses or silently ignores
-     *                                  count changes, so none is attempted
+     * @throws IllegalStateException    while libvirt is stale: it then refuses or silently ignores count
+     *                                  changes, so none is attempted
      */
     public CountChange setCount(int count, boolean persistent) {
         int max = maxVcpus();
         if (count < 1 || count > max) {
-            throw new IllegalArgumentException("vCPU count " + count + " is not allowed for domain '" + domain.name()
+            throw new IllegalArgumentException("vCPU count " + count + " is not allowed for domain '" + name()
                     + "': give a number from 1 to " + max + " (MaxVcpus)");
         }
-        String stale = staleReason;
-        if (stale != null) {
-            throw new IllegalStateException("the vCPU count of domain '" + domain.name() + "' cannot be changed "
-                    + "now: libvirt's view of its vCPUs is stale (" + stale + "); libvirt rejects or ignores "
-                    + "count changes until libvirtd or the domain is restarted. The count QEMU reports is "
-                    + count());
+        VcpuView v = watch.view();
+        if (v.isStale()) {
+            throw new IllegalStateException("the vCPU count of domain '" + name() + "' cannot be changed now: "
+                    + "libvirt's view of its vCPUs is stale (" + v.staleReason() + "); libvirt rejects or ignores "
+                    + "count changes until libvirtd or the domain is restarted. The count QEMU reports is " + count());
         }
         int before = domain.vcpuCount();
         try {
             domain.setVcpus(count, persistent);
-        } catch (LibvirtException e) {
-            if (e.getCode() != LibvirtException.ERR_OPERATION_TIMEOUT || count >= before) {
+        } catch (DomainCallException e) {
+            if (!LibvirtDomain.isTimeout(e) || count >= before) {
                 throw e;
             }
-            Instant now = Instant.now();
-            markStale("the unplug from " + before + " to " + count + " vCPUs timed out in libvirt at " + now
-                    + " (" + e.getLibvirtMessage() + ")");
-            int seen = count();
-            PendingUnplug p = new PendingUnplug(before, count, now, seen, now);
-            pending = p;
-            return new CountChange(true, seen, "unplug pending, not failed: libvirt stopped waiting for domain '"
-                    + domain.name() + "' to release vCPUs (" + e.getLibvirtMessage() + "). The count is " + seen
-                    + " now; the agent follows it and announces the outcome (libvirt.vcpu.unplug.settled).");
+            long answeredAt = System.nanoTime();
+            return owner.await("follow the timed-out unplug of domain '" + name() + "'",
+                    () -> watch.unplugTimedOut(before, count, LibvirtDomain.libvirtMessage(e), answeredAt));
         }
-        int after = count();
-        return new CountChange(false, after, "domain '" + domain.name() + "' has " + after
-                + (after == 1 ? " vCPU" : " vCPUs"));
+        // Taken after the call: a look that asked libvirt while the change ran counts as older.
+        long answeredAt = System.nanoTime();
+        int after = owner.await("announce the new vCPU count of domain '" + name() + "'",
+                () -> watch.countChangeMade(answeredAt));
+        return new CountChange(false, after, "domain '" + name() + "' has " + after + (after == 1 ? " vCPU" : " vCPUs"));
     }
 
-    /**
-     * Follows a pending unplug and checks whether libvirt agrees with QEMU again. Call it
-     * regularly; it returns the settlement once, when the count has stopped moving.
-     */
-    public Optional<Settlement> recheck() {
-        PendingUnplug p = pending;
-        if (p == null) {
-            if (staleReason != null) {
-                clearStaleIfLibvirtAgrees();
-            }
-            return Optional.empty();
-        }
-        Instant now = Instant.now();
-        int seen = count();
-        p = p.seen(seen, now);
-        pending = p;
-        boolean quiet = Duration.between(p.stableSince(), now).compareTo(SETTLE_QUIET) >= 0;
-        boolean tooLong = Duration.between(p.requestedAt(), now).compareTo(SETTLE_LIMIT) >= 0;
-        if (seen != p.target() && !quiet && !tooLong) {
-            return Optional.empty();
-        }
-        pending = null;
-        int libvirtCount = domain.vcpuCount();
-        clearStaleIfLibvirtAgrees();
-        String message = "the unplug of domain '" + domain.name() + "' from " + p.from() + " to " + p.target()
-                + " vCPUs settled at " + seen + (seen == p.target() ? "" : " (the guest released fewer vCPUs than asked)")
-                + (libvirtCount == seen ? "" : "; libvirt still reports " + libvirtCount
-                    + " and stays wrong until libvirtd or the domain is restarted");
-        LOG.info(message);
-        return Optional.of(new Settlement(p, seen, libvirtCount, message));
+    /** Pins an online vCPU (the caller has checked the number and the map against the host). */
+    public void pinVcpu(int vcpu, CpuMap cpus) {
+        domain.pinVcpu(vcpu, cpus.toBytes(host.get().mapLength()));
+        owner.await("announce the new pinning of domain '" + name() + "'", () -> {
+            watch.pinsChanged();
+            return null;
+        });
     }
 
-    private void clearStaleIfLibvirtAgrees() {
-        Optional<List<QemuVcpu>> qemu = qemuVcpus();
-        int libvirtCount = domain.vcpuCount();
-        if (qemu.isPresent() && qemu.get().size() != libvirtCount) {
-            return;
-        }
-        try {
-            domain.vcpus(maxVcpus(), host.get().mapLength());
-        } catch (LibvirtException e) {
-            return;
-        }
-        if (staleReason != null) {
-            LOG.info("libvirt's view of domain {} agrees with QEMU again ({} vCPUs)", domain.name(), libvirtCount);
-        }
-        staleReason = null;
+    public void pinEmulator(CpuMap cpus) {
+        domain.pinEmulator(cpus.toBytes(host.get().mapLength()));
     }
 
-    /** Keeps the first reason: it says what made libvirt stale; later failures are its consequences. */
-    private void markStale(String reason) {
-        if (staleReason == null) {
-            LOG.warn("domain {}: libvirt's vCPU information is stale: {}", domain.name(), reason);
-            staleReason = reason;
-        }
+    /** Asks the owner to look again now, and waits for it: an explicit refresh. */
+    public void lookNow() {
+        owner.await("look at domain '" + name() + "' again", () -> {
+            watch.look(Look.THOROUGH);
+            return null;
+        });
     }
 
-    /** QEMU's vCPUs, when this is a QEMU domain and the monitor answers. */
-    private Optional<List<QemuVcpu>> qemuVcpus() {
-        if (!QemuMonitor.isAvailable()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(QemuMonitor.queryCpusFast(domain));
-        } catch (RuntimeException e) {
-            LOG.debug("QEMU monitor of {} not usable: {}", domain.name(), e.getMessage());
-            return Optional.empty();
-        }
+    // --- the owner's ---
+
+    /** Looks again; on the owner thread only. */
+    public void look(Look depth) {
+        watch.look(depth);
+    }
+
+    /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */
+    public boolean needsFollowing() {
+        return watch.needsFollowing();
+    }
+
+    /** Frees the domain's handle. */
+    @Override
+    public void close() {
+        domain.close();
     }
 }

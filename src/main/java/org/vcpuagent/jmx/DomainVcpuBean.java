@@ -1,69 +1,55 @@
 package org.vcpuagent.jmx;
 
+import org.vcpuagent.common.Notifier;
 import org.vcpuagent.domain.CountChange;
+import org.vcpuagent.domain.DomainCallException;
 import org.vcpuagent.domain.DomainVcpus;
 import org.vcpuagent.domain.Settlement;
-import org.vcpuagent.libvirt.Domain;
-import org.vcpuagent.libvirt.HandleClosedException;
-import org.vcpuagent.libvirt.LibvirtException;
+import org.vcpuagent.domain.VcpuChangeListener;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 
-import javax.management.AttributeChangeNotification;
-import javax.management.Notification;
-import javax.management.NotificationBroadcasterSupport;
 import javax.management.ObjectName;
 import javax.management.openmbean.TabularData;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The {@link DomainVcpuMXBean} of one domain: checks input, asks {@link DomainVcpus}, and announces
- * changes. Input is checked in full before libvirt is asked anything that changes the domain, so a
- * refused call changes nothing.
+ * The {@link DomainVcpuMXBean} of one domain: checks input, asks {@link DomainVcpus}, turns its errors into
+ * JDK exceptions, and announces the changes the domain layer reports. Input is checked in full before
+ * libvirt is asked anything that changes the domain, so a refused call changes nothing.
  */
-public final class DomainVcpuBean implements DomainVcpuMXBean {
+public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListener {
 
-    private final DomainVcpus vcpus;
-    private final Domain domain;
+    private final String name;
+    private final String uuid;
     private final Supplier<HostInfo> host;
     private final ObjectName objectName;
     private final Runnable onDomainGone;
-    private final NotificationBroadcasterSupport emitter =
-            new NotificationBroadcasterSupport(Notifications.domainNotificationInfo());
-    private final AtomicLong sequence = new AtomicLong();
-
-    // What the last look saw; notifications report differences from it. Guarded by this.
-    private Integer lastCount;
-    /** When {@link #lastCount} was asked for (System.nanoTime): an answer asked for earlier is out of date. */
-    private long lastCountAskedAt = Long.MIN_VALUE;
-    private List<CpuMap> lastPins;
+    private final Notifier notifier;
+    /** Set once, right after construction: the domain layer needs this bean as its listener. */
+    private volatile DomainVcpus vcpus;
 
     /**
-     * @param onDomainGone called when libvirt says the domain is gone, so the registry can drop
-     *                     the bean without waiting for the next periodic refresh
+     * @param connection   the connection's alias for the ObjectName, or null with a single connection
+     * @param onDomainGone called when libvirt says the domain is gone, so the registry can drop the bean
+     *                     without waiting for the next look
      */
-    public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone) {
-        this(domain, host, onDomainGone, null);
-    }
-
-    /** @param connection the connection's alias for the ObjectName, or null with a single connection */
-    public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone, String connection) {
-        this(domain, host, onDomainGone, connection, null);
-    }
-
-    /** @param stats the connection's statistics cache, or null to read statistics with every Vcpus read */
-    public DomainVcpuBean(Domain domain, Supplier<HostInfo> host, Runnable onDomainGone, String connection,
-                          org.vcpuagent.domain.StatsCache stats) {
-        this.domain = domain;
+    public DomainVcpuBean(String name, String uuid, String connection, Supplier<HostInfo> host,
+                          Runnable onDomainGone) {
+        this.name = name;
+        this.uuid = uuid;
         this.host = host;
-        this.vcpus = new DomainVcpus(domain, host, stats);
         this.onDomainGone = onDomainGone;
-        this.objectName = ObjectNames.domain(connection, domain.name());
+        this.objectName = ObjectNames.domain(connection, name);
+        this.notifier = new Notifier(objectName, Notifications.domainNotificationInfo());
+    }
+
+    /** Connects the bean to its domain; once, before it is registered. */
+    public void serve(DomainVcpus domainVcpus) {
+        this.vcpus = domainVcpus;
     }
 
     /** {@code libvirt.vcpu:type=Domain,name=<name>}, quoted when the name needs it (single connection). */
@@ -75,41 +61,37 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         return objectName;
     }
 
-    public Domain domain() {
-        return domain;
-    }
-
     /** This bean wrapped with its descriptions and notifications, ready to register. */
     public DescribedMBean<DomainVcpuMXBean> asMBean() {
-        return new DescribedMBean<>(this, DomainVcpuMXBean.class, emitter, Map.of("Vcpus", VcpuTable.TABLE_TYPE,
-                "Affinity", VcpuTable.AFFINITY_TYPE));
+        return new DescribedMBean<>(this, DomainVcpuMXBean.class, notifier.emitter(),
+                Map.of("Vcpus", VcpuTable.TABLE_TYPE, "Affinity", VcpuTable.AFFINITY_TYPE));
     }
 
     // --- attributes ---
 
     @Override
     public String getName() {
-        return domain.name();
+        return name;
     }
 
     @Override
     public String getUuid() {
-        return domain.uuid();
+        return uuid;
     }
 
     @Override
     public String getState() {
-        return ask(domain::state);
+        return ask(() -> vcpus.state());
     }
 
     @Override
     public int getMaxVcpus() {
-        return ask(vcpus::maxVcpus);
+        return ask(() -> vcpus.maxVcpus());
     }
 
     @Override
     public int getVcpuCount() {
-        return ask(vcpus::count);
+        return ask(() -> vcpus.count());
     }
 
     @Override
@@ -120,18 +102,18 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     @Override
     public TabularData getVcpus() {
         int mapLength = host.get().mapLength();
-        return VcpuTable.of(ask(vcpus::vcpus), mapLength);
+        return VcpuTable.of(ask(() -> vcpus.vcpus()), mapLength);
     }
 
     @Override
     public TabularData getAffinity() {
         int presentCpus = host.get().presentCpus();
-        return VcpuTable.affinity(ask(vcpus::vcpus), presentCpus);
+        return VcpuTable.affinity(ask(() -> vcpus.vcpus()), presentCpus);
     }
 
     @Override
     public Map<Integer, String> getPinInfo() {
-        List<CpuMap> pins = ask(vcpus::pins);
+        List<CpuMap> pins = ask(() -> vcpus.pins());
         Map<Integer, String> out = new TreeMap<>();
         for (int i = 0; i < pins.size(); i++) {
             out.put(i, pins.get(i).toCpuList());
@@ -141,7 +123,7 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
 
     @Override
     public String getEmulatorPin() {
-        return ask(() -> domain.emulatorPinInfo(host.get().mapLength())).toCpuList();
+        return ask(() -> vcpus.emulatorPin()).toCpuList();
     }
 
     @Override
@@ -170,12 +152,6 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     @Override
     public String setVcpus(int count, boolean persistent) {
         CountChange change = ask(() -> vcpus.setCount(count, persistent));
-        // Taken after the call: a look that asked libvirt while the change ran counts as older.
-        long answeredAt = System.nanoTime();
-        if (change.pending()) {
-            send(Notifications.UNPLUG_PENDING, change.message(), null);
-        }
-        observeCount(new DomainVcpus.TimedCount(change.count(), answeredAt));
         return change.message();
     }
 
@@ -183,7 +159,8 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     public void pinVcpu(int vcpu, String cpulist) {
         HostInfo h = host.get();
         checkVcpu(vcpu);
-        pin(vcpu, cpus(cpulist, h, "vCPU " + vcpu), h);
+        CpuMap map = cpus(cpulist, h, "vCPU " + vcpu);
+        run(() -> vcpus.pinVcpu(vcpu, map));
     }
 
     @Override
@@ -203,63 +180,42 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
             throw new IllegalArgumentException("cpumap selects CPU " + map.highest() + ", beyond the host; " + allowed);
         }
         checkVcpu(vcpu);
-        pin(vcpu, map, h);
+        run(() -> vcpus.pinVcpu(vcpu, map));
     }
 
     @Override
     public void pinEmulator(String cpulist) {
-        HostInfo h = host.get();
-        CpuMap map = cpus(cpulist, h, "the emulator threads");
-        ask(() -> {
-            domain.pinEmulator(map.toBytes(h.mapLength()));
-            return null;
-        });
+        CpuMap map = cpus(cpulist, host.get(), "the emulator threads");
+        run(() -> vcpus.pinEmulator(map));
     }
 
     @Override
     public void refresh() {
-        ask(() -> {
-            lookForChanges();
-            return null;
-        });
+        run(() -> vcpus.lookNow());
     }
 
-    /**
-     * Asks libvirt for the count and pinning, follows a pending unplug, and notifies what changed
-     * since the last look: for an explicit refresh, an event, or a count change the statistics
-     * showed. libvirt's exception is passed on for the caller to judge.
-     */
-    public void lookForChanges() {
-        look(true);
+    // --- what the domain layer saw, sent as notifications (on the owner thread) ---
+
+    @Override
+    public void countChanged(int previous, int current) {
+        notifier.sendAttributeChange("VcpuCount of domain '" + name + "' changed from " + previous + " to " + current,
+                "VcpuCount", "int", previous, current);
     }
 
-    /**
-     * The periodic refresh's look: as {@link #lookForChanges()}, but the count comes from the
-     * connection's bulk statistics where they have it, and the pinning is read only the first time
-     * (libvirt announces pin changes with a tunable event, which brings a full look).
-     */
-    public void glanceForChanges() {
-        look(false);
+    @Override
+    public void pinChanged(int vcpu, String previous, String current) {
+        notifier.send(Notifications.PIN_CHANGED, "vCPU " + vcpu + " of domain '" + name + "' pinned to " + current
+                + " (was " + previous + ")", Notifications.pinChange(vcpu, previous, current));
     }
 
-    private void look(boolean thorough) {
-        followUnplug();
-        observeCount(vcpus.lookAtCount(thorough));
-        if (thorough || !pinsSeen()) {
-            observePins(vcpus.pins());
-        }
+    @Override
+    public void unplugPending(String message) {
+        notifier.send(Notifications.UNPLUG_PENDING, message, null);
     }
 
-    /** Advances a pending unplug; cheap when there is none. */
-    public void followUnplug() {
-        if (vcpus.pending().isEmpty() && !vcpus.isLibvirtStale()) {
-            return;
-        }
-        Settlement s = vcpus.recheck().orElse(null);
-        if (s != null) {
-            send(Notifications.UNPLUG_SETTLED, s.message(), Notifications.settlement(s));
-            observeCount(new DomainVcpus.TimedCount(s.count(), System.nanoTime()));
-        }
+    @Override
+    public void unplugSettled(Settlement s) {
+        notifier.send(Notifications.UNPLUG_SETTLED, s.message(), Notifications.settlement(s));
     }
 
     // --- internals ---
@@ -267,12 +223,12 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
     private void checkVcpu(int vcpu) {
         int max = getMaxVcpus();
         if (vcpu < 0 || vcpu >= max) {
-            throw new IllegalArgumentException("vCPU " + vcpu + " does not exist in domain '" + getName()
+            throw new IllegalArgumentException("vCPU " + vcpu + " does not exist in domain '" + name
                     + "': give a vCPU number from 0 to " + (max - 1));
         }
         int count = getVcpuCount();
         if (vcpu >= count) {
-            throw new IllegalArgumentException("vCPU " + vcpu + " of domain '" + getName() + "' is offline: "
+            throw new IllegalArgumentException("vCPU " + vcpu + " of domain '" + name + "' is offline: "
                     + "only vCPUs 0 to " + (count - 1) + " run (VcpuCount " + count + "); raise VcpuCount first");
         }
     }
@@ -282,72 +238,29 @@ public final class DomainVcpuBean implements DomainVcpuMXBean {
         try {
             return CpuMap.parse(cpulist, h.presentCpus());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot pin " + what + " of domain '" + getName() + "': "
-                    + e.getMessage());
+            throw new IllegalArgumentException("cannot pin " + what + " of domain '" + name + "': " + e.getMessage());
         }
     }
 
-    private void pin(int vcpu, CpuMap map, HostInfo h) {
+    private void run(Runnable call) {
         ask(() -> {
-            domain.pinVcpu(vcpu, map.toBytes(h.mapLength()));
+            call.run();
             return null;
         });
-        observePins(ask(vcpus::pins));
     }
 
-    private void send(String type, String message, Object userData) {
-        Notification n = new Notification(type, objectName, sequence.incrementAndGet(), System.currentTimeMillis(),
-                message);
-        n.setUserData(userData);
-        emitter.sendNotification(n);
-    }
-
-    private synchronized void observeCount(DomainVcpus.TimedCount seen) {
-        if (seen.askedAtNanos() - lastCountAskedAt < 0 && lastCount != null) {
-            return;
-        }
-        int count = seen.count();
-        Integer previous = lastCount;
-        lastCount = count;
-        lastCountAskedAt = seen.askedAtNanos();
-        if (previous != null && previous != count) {
-            AttributeChangeNotification n = new AttributeChangeNotification(objectName, sequence.incrementAndGet(),
-                    System.currentTimeMillis(), "VcpuCount of domain '" + getName() + "' changed from " + previous
-                    + " to " + count, "VcpuCount", "int", previous, count);
-            emitter.sendNotification(n);
-        }
-    }
-
-    private synchronized boolean pinsSeen() {
-        return lastPins != null;
-    }
-
-    private synchronized void observePins(List<CpuMap> pins) {
-        List<CpuMap> previous = lastPins;
-        lastPins = new ArrayList<>(pins);
-        if (previous == null) {
-            return;
-        }
-        for (int vcpu = 0; vcpu < Math.min(previous.size(), pins.size()); vcpu++) {
-            if (!previous.get(vcpu).equals(pins.get(vcpu))) {
-                String before = previous.get(vcpu).toCpuList();
-                String now = pins.get(vcpu).toCpuList();
-                send(Notifications.PIN_CHANGED, "vCPU " + vcpu + " of domain '" + getName() + "' pinned to " + now
-                        + " (was " + before + ")", Notifications.pinChange(vcpu, before, now));
-            }
-        }
-    }
-
+    /**
+     * Only JDK exception types cross the wire: a JConsole without our jar could not unmarshal ours, and would
+     * show a ClassNotFoundException instead of libvirt's message.
+     */
     private <T> T ask(Supplier<T> call) {
         try {
             return call.get();
-        } catch (LibvirtException e) {
+        } catch (DomainCallException e) {
             if (e.isDomainGone()) {
                 onDomainGone.run();
             }
-            throw ClientErrors.of(e, domain.name());
-        } catch (HandleClosedException e) {
-            throw ClientErrors.of(e, domain.name());
+            throw new IllegalStateException(e.getMessage());
         }
     }
 }

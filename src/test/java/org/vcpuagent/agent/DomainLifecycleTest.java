@@ -55,7 +55,8 @@ class DomainLifecycleTest {
         try (Domain d = outside.createXml(domainXml("vanishing", 3));
              Domain handle = outside.lookupByName("vanishing")) {
             java.util.concurrent.atomic.AtomicInteger goneReports = new java.util.concurrent.atomic.AtomicInteger();
-            DomainVcpuBean bean = new DomainVcpuBean(handle, () -> outside.hostInfo(), goneReports::incrementAndGet);
+            DomainVcpuBean bean = org.vcpuagent.testsupport.StandaloneBean.of(handle, () -> outside.hostInfo(),
+                    goneReports::incrementAndGet);
             assertEquals(3, bean.getVcpus().size());
             d.destroy();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> bean.pinVcpu(0, "1"));

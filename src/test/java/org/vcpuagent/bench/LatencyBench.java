@@ -182,7 +182,8 @@ final class LatencyBench {
         // The agent's read path as the agent runs it: statistics from its 500 ms cache, not per read.
         StatsCache cache = new StatsCache();
         cache.update(DomainStatsReader.allActiveWithoutWaiting(d.connection()), System.nanoTime());
-        DomainVcpus dv = new DomainVcpus(d, () -> host, cache);
+        DomainVcpus dv = new DomainVcpus(d, () -> host, cache, new org.vcpuagent.domain.CallerOwned(),
+                new org.vcpuagent.domain.RecordedChanges());
         int max = d.maxVcpus();
         int maplen = host.mapLength();
         // Check that every tool sees the same vCPUs before timing anything.

@@ -97,8 +97,8 @@ final class ScaleProfile {
                 "virDomainGetVcpus", "virDomainGetVcpusFlags", "virDomainGetVcpuPinInfo",
                 "virDomainListGetStats (fails on the test driver: exception path)",
                 "virConnectGetAllDomainStats (every domain, NOWAIT: the 500 ms tick and each refresh)",
-                "DomainVcpuBean.lookForChanges (thorough per-domain look: every 30 s, events, refresh())",
-                "DomainVcpuBean.glanceForChanges (the periodic refresh's per-domain look)",
+                "DomainVcpus.look(THOROUGH) (per-domain look: every 30 s, events, refresh())",
+                "DomainVcpus.look(QUICK) (the periodic look's per-domain look)",
                 "in-process MBeanServer.getAttribute(Vcpus)")) {
             calls.put(k, new Stats(k));
         }
@@ -107,7 +107,9 @@ final class ScaleProfile {
             Domain d = domains.get(domains.size() / 2);
             int max = d.maxVcpus();
             int maplen = host.mapLength();
-            DomainVcpuBean probe = new DomainVcpuBean(d, () -> host, () -> { }, null);
+            org.vcpuagent.domain.DomainVcpus probe = new org.vcpuagent.domain.DomainVcpus(d, () -> host,
+                    new org.vcpuagent.domain.StatsCache(), new org.vcpuagent.domain.CallerOwned(),
+                    new org.vcpuagent.domain.RecordedChanges());
             ObjectName bean = DomainVcpuBean.objectName(d.name());
             int reps = ctx.reps(2000, 300);
             for (int i = -200; i < reps; i++) {
@@ -122,13 +124,13 @@ final class ScaleProfile {
                         return null;
                     }
                 });
-                time(calls.get("DomainVcpuBean.lookForChanges (thorough per-domain look: every 30 s, events, refresh())"),
+                time(calls.get("DomainVcpus.look(THOROUGH) (per-domain look: every 30 s, events, refresh())"),
                         keep, () -> {
-                            probe.lookForChanges();
+                            probe.look(org.vcpuagent.domain.Look.THOROUGH);
                             return null;
                         });
-                time(calls.get("DomainVcpuBean.glanceForChanges (the periodic refresh's per-domain look)"), keep, () -> {
-                    probe.glanceForChanges();
+                time(calls.get("DomainVcpus.look(QUICK) (the periodic look's per-domain look)"), keep, () -> {
+                    probe.look(org.vcpuagent.domain.Look.QUICK);
                     return null;
                 });
                 time(calls.get("in-process MBeanServer.getAttribute(Vcpus)"), keep, () -> {

@@ -80,13 +80,14 @@ final class TlsFixture {
         private final MBeanServer mbeanServer;
         private final Connection connection;
         private final DomainVcpuBean bean;
+        private final Domain domain;
 
         Served(JmxRemoteServer.Settings settings) throws Exception {
             mbeanServer = MBeanServerFactory.newMBeanServer();
             connection = Connection.open("test:///default", false);
-            Domain domain = connection.lookupByName("test");
+            domain = connection.lookupByName("test");
             HostInfo host = connection.hostInfo();
-            bean = new DomainVcpuBean(domain, () -> host, () -> { });
+            bean = org.vcpuagent.testsupport.StandaloneBean.of(domain, () -> host, () -> { });
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());
             try {
                 jmx = JmxRemoteServer.start(mbeanServer, settings);
@@ -109,7 +110,7 @@ final class TlsFixture {
             if (mbeanServer.isRegistered(bean.objectName())) {
                 mbeanServer.unregisterMBean(bean.objectName());
             }
-            bean.domain().close();
+            domain.close();
             connection.close();
         }
 

@@ -1,0 +1,354 @@
+package org.vcpuagent.agent;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.DomainCallException;
+import org.vcpuagent.domain.Look;
+import org.vcpuagent.jmx.HostBean;
+import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.libvirt.Connection;
+import org.vcpuagent.libvirt.DomainEventListener;
+import org.vcpuagent.libvirt.LibvirtException;
+import org.vcpuagent.model.ConnectionStatus;
+import org.vcpuagent.model.HostInfo;
+
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One libvirt connection and the beans it feeds: its Host bean, one domain bean per active domain, libvirt's
+ * events, the looks, keepalive and reconnects.
+ *
+ * <p>Everything that changes the connection's state runs on its {@link OwnerExecutor}: the 500 ms tick, the
+ * periodic look, events (libvirt's event loop thread only hands them over), reconnects, registrations and
+ * the follow-up of operations. So nothing interleaves, and a host that stops answering stalls only its own
+ * connection. Fields below without a comment of their own are owned by that thread.
+ */
+final class ConnectionOwner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionOwner.class);
+
+    /** How often statistics are read and pending unplugs followed, whatever the look interval. */
+    static final Duration TICK = Duration.ofMillis(500);
+    /**
+     * How often the periodic look asks libvirt everything (virDomainGetVcpus, the count, the pinning) instead
+     * of glancing at the bulk statistics: a safety net for changes that raise no event.
+     */
+    static final Duration THOROUGH_LOOK_EVERY = Duration.ofSeconds(30);
+    /** libvirt closes the connection after 3 unanswered keepalives 2 s apart. */
+    private static final int KEEPALIVE_INTERVAL_S = 2;
+    private static final int KEEPALIVE_COUNT = 3;
+
+    private final String uri;
+    private final boolean readOnly;
+    private final Duration lookInterval;
+    private final MBeanServer mbeanServer;
+    private final ObjectName hostName;
+    private final OwnerExecutor owner;
+    private final HostBean hostBean;
+    private final Statistics statistics;
+    private final DomainRegistry registry;
+    private final Reconnects reconnects = new Reconnects();
+    /** Set by any thread; makes many requests before the owner gets to them one look. */
+    private final AtomicBoolean lookQueued = new AtomicBoolean();
+    /** Written by the owner; read by JMX threads through the Host bean. */
+    private volatile ConnectionStatus status;
+    /** Written by the owner; read by JMX threads checking cpulists against the host. */
+    private volatile HostInfo hostInfo;
+    private Connection connection;
+    private long thoroughLookDue = System.nanoTime();
+    /** Set by the closing thread. */
+    private volatile boolean closed;
+
+    /** @param alias the connection's alias in ObjectNames, or null when the agent has only this connection */
+    ConnectionOwner(String alias, String uri, boolean readOnly, Duration lookInterval, MBeanServer mbeanServer) {
+        this.uri = uri;
+        this.readOnly = readOnly;
+        this.lookInterval = lookInterval;
+        this.mbeanServer = mbeanServer;
+        this.hostName = ObjectNames.host(alias);
+        this.status = ConnectionStatus.configured(uri);
+        this.owner = new OwnerExecutor("vcpu-agent-" + (alias == null ? "owner" : alias));
+        this.hostBean = new HostBean(hostName, () -> status, this::domainCount, this::lookNowForJmx);
+        this.statistics = new Statistics(uri);
+        this.registry = new DomainRegistry(mbeanServer, alias, this::host, statistics.cache(), owner,
+                this::lookSoon, hostBean);
+    }
+
+    /**
+     * Registers the Host bean, connects, and starts the tick and the periodic look.
+     *
+     * @param mustConnect true: a failed first connection is thrown; false: it is reported on the Host bean
+     *                    and retried in the background, like a later loss
+     */
+    void start(boolean mustConnect) {
+        try {
+            mbeanServer.registerMBean(hostBean.asMBean(), hostName);
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register " + hostName + ": " + e.getMessage(), e);
+        }
+        owner.awaitUnbounded(() -> {
+            firstConnect(mustConnect);
+            return null;
+        });
+        owner.every(TICK, this::tick);
+        owner.every(lookInterval, this::lookQuietly);
+    }
+
+    private void firstConnect(boolean mustConnect) {
+        try {
+            connect();
+        } catch (RuntimeException e) {
+            if (mustConnect) {
+                throw e;
+            }
+            LOG.warn("cannot connect to {} yet: {}; retrying in the background", uri, e.getMessage());
+            status = status.disconnected(e.getMessage());
+            owner.after(reconnects.firstDelay(), this::reconnect);
+        }
+    }
+
+    /** Opens the connection, arms keepalive, the close callback and domain events, then looks thoroughly. */
+    private void connect() {
+        Connection c = Connection.open(uri, readOnly);
+        try {
+            c.setKeepAlive(KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+            c.onClose(reason -> owner.post(() -> lost(c, reason)));
+            c.subscribe(new EventsToOwner());
+            boolean wasConnected = status.connected();
+            status = status.connectedTo(c.resolvedUri(), c.libvirtVersion());
+            if (!wasConnected) {
+                hostBean.connectionRestored(status.uri(), status.libvirtVersion());
+            }
+            connection = c;
+            look(Look.THOROUGH);
+        } catch (RuntimeException e) {
+            connection = null;
+            registry.close();
+            c.close();
+            throw e;
+        }
+    }
+
+    /** The connection broke: withdraw the domain beans, say why, and start reconnecting. */
+    private void lost(Connection c, String reason) {
+        if (connection != c || closed) {
+            return;
+        }
+        LOG.warn("lost the connection to {}: {}; domain beans withdrawn, reconnecting", uri, reason);
+        connection = null;
+        boolean wasConnected = status.connected();
+        status = status.disconnected(reason);
+        if (wasConnected) {
+            hostBean.connectionLost(status.uri(), reason);
+        }
+        registry.close();
+        c.close();
+        owner.after(reconnects.firstDelay(), this::reconnect);
+    }
+
+    private void reconnect() {
+        if (closed || connection != null) {
+            return;
+        }
+        try {
+            connect();
+            LOG.info("connected to {}: {} domain(s)", uri, registry.size());
+        } catch (RuntimeException e) {
+            Duration next = reconnects.nextDelay();
+            status = status.disconnected("connecting to " + uri + " failed: " + e.getMessage() + "; next try in "
+                    + next.toMillis() + " ms");
+            owner.after(next, this::reconnect);
+        }
+    }
+
+    HostInfo host() {
+        HostInfo h = hostInfo;
+        if (h == null) {
+            throw new IllegalStateException("the host's CPUs have not been read from " + uri + " yet");
+        }
+        return h;
+    }
+
+    /**
+     * Looks at the whole connection: the host's CPUs (thoroughly only: they change with hardware alone), the
+     * active domains, and each domain's count and pinning, which sends notifications for changes made by anyone.
+     * A quick look turns thorough every {@link #THOROUGH_LOOK_EVERY}.
+     */
+    private void look(Look depth) {
+        long now = System.nanoTime();
+        Look each = depth == Look.THOROUGH || now - thoroughLookDue >= 0 ? Look.THOROUGH : Look.QUICK;
+        Connection c = connection;
+        if (c == null) {
+            throw new IllegalStateException("not connected to " + uri + ": " + status.lastError());
+        }
+        try {
+            if (each == Look.THOROUGH || hostInfo == null) {
+                hostInfo = c.hostInfo();
+            }
+            if (statistics.olderThanOneTick()) {
+                statistics.read(c);
+            }
+            registry.sync(c.listActiveDomains());
+            for (DomainRegistry.Entry e : registry.entries()) {
+                lookAt(e, each);
+            }
+            if (each == Look.THOROUGH) {
+                thoroughLookDue = now + THOROUGH_LOOK_EVERY.toNanos();
+            }
+            status = status.refreshed(hostInfo);
+        } catch (LibvirtException e) {
+            throw failed(c, e, e.isConnectionLost());
+        } catch (DomainCallException e) {
+            throw failed(c, e, e.isConnectionLost());
+        }
+    }
+
+    private RuntimeException failed(Connection c, RuntimeException e, boolean connectionLost) {
+        status = status.failed(e.getMessage());
+        if (connectionLost || !c.isAlive()) {
+            lost(c, e.getMessage());
+        }
+        return e;
+    }
+
+    private void lookAt(DomainRegistry.Entry e, Look depth) {
+        try {
+            e.vcpus().look(depth);
+        } catch (DomainCallException ex) {
+            if (ex.isDomainGone()) {
+                registry.remove(e.vcpus().uuid());
+            } else if (ex.isConnectionLost()) {
+                throw ex;
+            } else {
+                LOG.warn("cannot read the vCPUs of domain {}: {}", e.vcpus().name(), ex.getMessage());
+            }
+        }
+    }
+
+    private void lookQuietly() {
+        lookQueued.set(false);
+        if (connection == null) {
+            return;
+        }
+        try {
+            look(Look.QUICK);
+        } catch (RuntimeException e) {
+            LOG.warn("look at {} failed: {}", uri, e.getMessage());
+        }
+    }
+
+    /** Queues one quick look; many requests before it runs make one look. Any thread. */
+    private void lookSoon() {
+        if (lookQueued.compareAndSet(false, true)) {
+            owner.post(this::lookQuietly);
+        }
+    }
+
+    /** A thorough look now, waited for: {@link VcpuAgent#refresh()} and the Host bean's refresh. */
+    void lookNow() {
+        owner.await("refresh from " + uri, () -> {
+            look(Look.THOROUGH);
+            return null;
+        });
+    }
+
+    /** Only JDK exception types cross the wire to JMX clients. */
+    private void lookNowForJmx() {
+        try {
+            lookNow();
+        } catch (LibvirtException | DomainCallException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+    }
+
+    /**
+     * Every {@link #TICK}: one statistics call for all domains (read less often when it takes long), a thorough
+     * look at any domain whose count moved, and a quick one at domains whose unplug is followed.
+     */
+    private void tick() {
+        Connection c = connection;
+        if (c == null) {
+            return;
+        }
+        try {
+            for (String uuid : statistics.dueForTick() ? statistics.read(c) : List.<String>of()) {
+                DomainRegistry.Entry e = registry.get(uuid);
+                if (e != null) {
+                    lookAt(e, Look.THOROUGH);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("statistics from {}: {}", uri, e.getMessage());
+        }
+        for (DomainRegistry.Entry e : registry.entries()) {
+            if (e.vcpus().needsFollowing()) {
+                try {
+                    lookAt(e, Look.QUICK);
+                } catch (RuntimeException ex) {
+                    LOG.debug("following the unplug of {}: {}", e.vcpus().name(), ex.getMessage());
+                }
+            }
+        }
+    }
+
+    /** libvirt's events, handed from its event loop thread to the owner. */
+    private final class EventsToOwner implements DomainEventListener {
+        @Override
+        public void lifecycle(String uuid, String name, int event, int detail) {
+            LOG.debug("domain {} lifecycle event {} detail {}", name, event, detail);
+            lookSoon();
+        }
+
+        @Override
+        public void tunable(String uuid, String name) {
+            owner.post(() -> {
+                DomainRegistry.Entry e = registry.get(uuid);
+                if (e != null) {
+                    lookAt(e, Look.THOROUGH);
+                }
+            });
+        }
+    }
+
+    ConnectionStatus status() {
+        return status;
+    }
+
+    int domainCount() {
+        return registry.names().size();
+    }
+
+    List<String> domainNames() {
+        return registry.names();
+    }
+
+    /**
+     * Stops the owner, then, as the state's owner from then on, unregisters every bean of this connection and
+     * closes it.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        if (!owner.stop(Duration.ofSeconds(10))) {
+            LOG.warn("the owner thread of {} is still in a libvirt call; closing its connection under it", uri);
+        }
+        registry.close();
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
+        try {
+            if (mbeanServer.isRegistered(hostName)) {
+                mbeanServer.unregisterMBean(hostName);
+            }
+        } catch (JMException e) {
+            LOG.warn("cannot unregister {}: {}", hostName, e.toString());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.vcpuagent.agent;
+
+import org.vcpuagent.common.NamedDaemonThreads;
+import org.vcpuagent.domain.OwnerThread;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The owner thread of one libvirt connection: ticks, looks, events, reconnects, registrations and the
+ * follow-up of operations all run here, one after the other, so the connection's state needs no lock.
+ */
+final class OwnerExecutor implements OwnerThread, AutoCloseable {
+
+    /**
+     * How long a JMX caller waits for the owner. Longer than libvirt's keepalive takes to declare a hung
+     * daemon dead, so a wait ends because the owner answered or the connection was given up, not in between.
+     */
+    static final Duration ANSWER_WITHIN = Duration.ofSeconds(20);
+
+    private final String name;
+    private final ScheduledExecutorService executor;
+    private volatile Thread thread;
+
+    OwnerExecutor(String threadName) {
+        this.name = threadName;
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new NamedDaemonThreads(threadName).newThread(r);
+            thread = t;
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        this.executor = e;
+    }
+
+    @Override
+    public void post(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            // stopping: nothing is left to look at
+        }
+    }
+
+    @Override
+    public <T> T await(String what, Supplier<T> task) {
+        if (Thread.currentThread() == thread) {
+            return task.get();
+        }
+        Future<T> f;
+        try {
+            f = executor.submit(task::get);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("cannot " + what + ": the agent is stopping");
+        }
+        try {
+            return f.get(ANSWER_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("cannot " + what + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot " + what + ": " + name + " did not answer within "
+                    + ANSWER_WITHIN.toSeconds() + " s (libvirt is slow to answer it); it will still do it");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("cannot " + what + ": interrupted", e);
+        }
+    }
+
+    /** As {@link #await}, without a bound: for the first connection, which may take as long as libvirt needs. */
+    <T> T awaitUnbounded(Supplier<T> task) {
+        try {
+            return executor.submit(task::get).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting", e);
+        }
+    }
+
+    /** Runs {@code task} every {@code period}, first after one period. */
+    void every(Duration period, Runnable task) {
+        long ms = period.toMillis();
+        executor.scheduleWithFixedDelay(task, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    void after(Duration delay, Runnable task) {
+        try {
+            executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /**
+     * Stops the thread and waits for it. Afterwards the caller owns what the thread owned; false when the
+     * thread is still stuck in a call after the wait.
+     */
+    boolean stop(Duration wait) {
+        executor.shutdownNow();
+        try {
+            return executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,90 @@
+package org.vcpuagent.agent;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.StatsCache;
+import org.vcpuagent.libvirt.Connection;
+import org.vcpuagent.libvirt.DomainStatsReader;
+import org.vcpuagent.libvirt.LibvirtException;
+import org.vcpuagent.model.DomainVcpuStats;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bulk vCPU statistics of one connection ({@code virConnectGetAllDomainStats}): when to read them, and
+ * which domains' {@code vcpu.current} moved since the last read (libvirt sends no event for a count change).
+ * Owned by the connection's owner thread; the cache it fills is read by any thread.
+ */
+final class Statistics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Statistics.class);
+
+    /**
+     * The tick reads again only after this many times the last read's duration: the bulk call costs libvirtd
+     * CPU per domain, so with many domains the tick gives way and the periodic look's own read is the only one.
+     */
+    static final int DUTY_FACTOR = 50;
+    /** Statistics younger than one tick serve a look as they are. */
+    private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(ConnectionOwner.TICK.toMillis());
+
+    private final String uri;
+    private final StatsCache cache = new StatsCache();
+    private final Map<String, Integer> lastCurrent = new HashMap<>();
+    /** When the statistics were last read (never: a day ago), and how long that took; System.nanoTime. */
+    private long readAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+    private long readNanos;
+    private boolean failureLogged;
+
+    Statistics(String uri) {
+        this.uri = uri;
+    }
+
+    StatsCache cache() {
+        return cache;
+    }
+
+    /** Whether the tick may read again, given what the last read cost. */
+    boolean dueForTick() {
+        return System.nanoTime() - readAt >= readNanos * DUTY_FACTOR;
+    }
+
+    boolean olderThanOneTick() {
+        return System.nanoTime() - readAt > FRESH_NANOS;
+    }
+
+    /** Reads every domain's statistics into the cache; returns the domains whose vcpu.current changed. */
+    List<String> read(Connection c) {
+        Map<String, DomainVcpuStats> all;
+        long askedAt = System.nanoTime();
+        try {
+            all = DomainStatsReader.allActiveWithoutWaiting(c);
+            readAt = askedAt;
+            readNanos = System.nanoTime() - askedAt;
+        } catch (LibvirtException e) {
+            if (e.isConnectionLost()) {
+                throw e;
+            }
+            if (!failureLogged) {
+                failureLogged = true;
+                LOG.warn("vCPU statistics from {} cannot be read ({}): vCPU count changes made outside the agent "
+                        + "show only at the next refresh, and the wait, delay and halted columns stay empty",
+                        uri, e.getMessage());
+            }
+            return List.of();
+        }
+        cache.update(all, askedAt);
+        List<String> changed = new ArrayList<>();
+        all.forEach((uuid, s) -> {
+            Integer before = lastCurrent.put(uuid, s.current());
+            if (before != null && s.current() != null && !before.equals(s.current())) {
+                changed.add(uuid);
+            }
+        });
+        lastCurrent.keySet().retainAll(all.keySet());
+        return changed;
+    }
+}

@@ -1,0 +1,141 @@
+package org.vcpuagent.domain;
+
+import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.DomainStatsReader;
+import org.vcpuagent.libvirt.HandleClosedException;
+import org.vcpuagent.libvirt.LibvirtException;
+import org.vcpuagent.libvirt.QemuMonitor;
+import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.model.DomainVcpuStats;
+import org.vcpuagent.model.QemuVcpu;
+import org.vcpuagent.model.VcpuInfo;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The domain's libvirt handle, with the binding's errors turned into {@link DomainCallException}s: the only
+ * place above the binding that calls libvirt about one domain. Safe from any thread (libvirt's handles are).
+ */
+final class LibvirtDomain implements AutoCloseable {
+
+    private final Domain domain;
+    /** The live maximum cannot change while the domain runs: read once, by whichever thread asks first. */
+    private volatile int maxVcpus = -1;
+
+    LibvirtDomain(Domain domain) {
+        this.domain = domain;
+    }
+
+    String name() {
+        return domain.name();
+    }
+
+    String uuid() {
+        return domain.uuid();
+    }
+
+    String state() {
+        return ask(domain::state);
+    }
+
+    int maxVcpus() {
+        int max = maxVcpus;
+        if (max < 0) {
+            max = ask(domain::maxVcpus);
+            maxVcpus = max;
+        }
+        return max;
+    }
+
+    int vcpuCount() {
+        return ask(domain::vcpuCount);
+    }
+
+    List<VcpuInfo> vcpus(int mapLength) {
+        int max = maxVcpus();
+        return ask(() -> domain.vcpus(max, mapLength));
+    }
+
+    List<CpuMap> pins(int mapLength) {
+        int max = maxVcpus();
+        return ask(() -> domain.vcpuPinInfo(max, mapLength));
+    }
+
+    CpuMap emulatorPin(int mapLength) {
+        return ask(() -> domain.emulatorPinInfo(mapLength));
+    }
+
+    void setVcpus(int count, boolean persistent) {
+        run(() -> domain.setVcpus(count, persistent));
+    }
+
+    void pinVcpu(int vcpu, byte[] cpumap) {
+        run(() -> domain.pinVcpu(vcpu, cpumap));
+    }
+
+    void pinEmulator(byte[] cpumap) {
+        run(() -> domain.pinEmulator(cpumap));
+    }
+
+    /** This domain's bulk statistics, asked for alone (when the connection's last read lacks them). */
+    DomainVcpuStats statistics() {
+        return ask(() -> DomainStatsReader.of(domain));
+    }
+
+    /** QEMU's own vCPUs, when this is a QEMU domain and its monitor answers; empty otherwise. */
+    Optional<List<QemuVcpu>> qemuVcpus() {
+        if (!QemuMonitor.isAvailable()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(QemuMonitor.queryCpusFast(domain));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void run(Runnable call) {
+        ask(() -> {
+            call.run();
+            return null;
+        });
+    }
+
+    private <T> T ask(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (LibvirtException e) {
+            throw translate(e);
+        } catch (HandleClosedException e) {
+            throw new DomainCallException(DomainCallException.Kind.HANDLE_CLOSED, -1, "domain '" + name()
+                    + "' is no longer managed by this agent: " + e.getMessage(), e);
+        }
+    }
+
+    private DomainCallException translate(LibvirtException e) {
+        if (e.isDomainGone()) {
+            return new DomainCallException(DomainCallException.Kind.DOMAIN_GONE, e.getCode(), "domain '" + name()
+                    + "' is no longer running or no longer exists: " + e.getMessage(), e);
+        }
+        DomainCallException.Kind kind = e.isConnectionLost() ? DomainCallException.Kind.CONNECTION_LOST
+                : DomainCallException.Kind.REFUSED;
+        return new DomainCallException(kind, e.getCode(), e.getMessage(), e);
+    }
+
+    /** libvirt's own message, without the operation and code around it. */
+    static String libvirtMessage(DomainCallException e) {
+        return e.getCause() instanceof LibvirtException l && l.getLibvirtMessage() != null ? l.getLibvirtMessage()
+                : e.getMessage();
+    }
+
+    static boolean isTimeout(DomainCallException e) {
+        return e.libvirtCode() == LibvirtException.ERR_OPERATION_TIMEOUT;
+    }
+
+    @Override
+    public void close() {
+        domain.close();
+    }
+}
