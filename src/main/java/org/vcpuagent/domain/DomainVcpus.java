@@ -7,6 +7,7 @@ import org.vcpuagent.model.VcpuInfo;
 import org.vcpuagent.model.VcpuReading;
 import org.vcpuagent.model.VcpuStats;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class DomainVcpus implements AutoCloseable {
         this.host = host;
         this.stats = stats;
         this.owner = owner;
-        this.watch = new VcpuWatch(this.domain, host, stats, listener);
+        this.watch = new VcpuWatch(this.domain, host, stats, listener, Clock.systemUTC());
     }
 
     public String name() {

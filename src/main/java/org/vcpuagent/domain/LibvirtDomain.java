@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * The domain's libvirt handle, with the binding's errors turned into {@link DomainCallException}s: the only
  * place above the binding that calls libvirt about one domain. Safe from any thread (libvirt's handles are).
  */
-final class LibvirtDomain implements AutoCloseable {
+final class LibvirtDomain implements DomainCalls, AutoCloseable {
 
     private final Domain domain;
     /** The live maximum cannot change while the domain runs: read once, by whichever thread asks first. */
@@ -28,11 +28,13 @@ final class LibvirtDomain implements AutoCloseable {
         this.domain = domain;
     }
 
-    String name() {
+    @Override
+    public String name() {
         return domain.name();
     }
 
-    String uuid() {
+    @Override
+    public String uuid() {
         return domain.uuid();
     }
 
@@ -49,16 +51,19 @@ final class LibvirtDomain implements AutoCloseable {
         return max;
     }
 
-    int vcpuCount() {
+    @Override
+    public int vcpuCount() {
         return ask(domain::vcpuCount);
     }
 
-    List<VcpuInfo> vcpus(int mapLength) {
+    @Override
+    public List<VcpuInfo> vcpus(int mapLength) {
         int max = maxVcpus();
         return ask(() -> domain.vcpus(max, mapLength));
     }
 
-    List<CpuMap> pins(int mapLength) {
+    @Override
+    public List<CpuMap> pins(int mapLength) {
         int max = maxVcpus();
         return ask(() -> domain.vcpuPinInfo(max, mapLength));
     }
@@ -84,8 +89,8 @@ final class LibvirtDomain implements AutoCloseable {
         return ask(() -> DomainStatsReader.of(domain));
     }
 
-    /** QEMU's own vCPUs, when this is a QEMU domain and its monitor answers; empty otherwise. */
-    Optional<List<QemuVcpu>> qemuVcpus() {
+    @Override
+    public Optional<List<QemuVcpu>> qemuVcpus() {
         if (!QemuMonitor.isAvailable()) {
             return Optional.empty();
         }

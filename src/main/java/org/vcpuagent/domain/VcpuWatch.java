@@ -6,6 +6,7 @@ import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.model.QemuVcpu;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,16 +34,20 @@ final class VcpuWatch {
     /** ... or when it has been pending this long, whatever the count does. */
     static final Duration SETTLE_LIMIT = Duration.ofMinutes(2);
 
-    private final LibvirtDomain domain;
+    private final DomainCalls domain;
     private final Supplier<HostInfo> host;
     private final StatsCache stats;
     private final VcpuChangeListener listener;
+    private final Clock clock;
     /** Written by the owner thread only; volatile so that readers on JMX threads see each whole view. */
     private volatile VcpuView view = VcpuView.FIRST;
     /** When the accepted count was asked for (System.nanoTime): an answer asked for earlier is out of date. */
     private long countAskedAt = Long.MIN_VALUE;
 
-    VcpuWatch(LibvirtDomain domain, Supplier<HostInfo> host, StatsCache stats, VcpuChangeListener listener) {
+    /** @param clock what "3 s without a change" of a pending unplug is measured by */
+    VcpuWatch(DomainCalls domain, Supplier<HostInfo> host, StatsCache stats, VcpuChangeListener listener,
+              Clock clock) {
+        this.clock = clock;
         this.domain = domain;
         this.host = host;
         this.stats = stats;
@@ -80,7 +85,7 @@ final class VcpuWatch {
      * failed; the guest usually completes it, and the following looks follow it to the end.
      */
     CountChange unplugTimedOut(int from, int target, String libvirtMessage, long answeredAt) {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         markStale("the unplug from " + from + " to " + target + " vCPUs timed out in libvirt at " + now
                 + " (" + libvirtMessage + ")");
         int seen = qemuCountOrLibvirt();
@@ -181,7 +186,7 @@ final class VcpuWatch {
             if (e.isDomainGone() || e.isConnectionLost() || e.kind() == DomainCallException.Kind.HANDLE_CLOSED) {
                 throw e;
             }
-            markStale("virDomainGetVcpus failed at " + Instant.now() + ": " + LibvirtDomain.libvirtMessage(e));
+            markStale("virDomainGetVcpus failed at " + clock.instant() + ": " + LibvirtDomain.libvirtMessage(e));
         }
     }
 
@@ -197,7 +202,7 @@ final class VcpuWatch {
             observeCount(new TimedCount(seen, System.nanoTime()));
             return;
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         p = p.seen(seen, now);
         publish(view.withPending(p));
         boolean quiet = Duration.between(p.stableSince(), now).compareTo(SETTLE_QUIET) >= 0;
