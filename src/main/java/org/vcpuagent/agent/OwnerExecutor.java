@@ -1,5 +1,7 @@
 package org.vcpuagent.agent;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vcpuagent.common.NamedDaemonThreads;
 import org.vcpuagent.domain.OwnerThread;
 
@@ -18,6 +20,8 @@ import java.util.function.Supplier;
  * follow-up of operations all run here, one after the other, so the connection's state needs no lock.
  */
 final class OwnerExecutor implements OwnerThread, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OwnerExecutor.class);
 
     /**
      * How long a JMX caller waits for the owner. Longer than libvirt's keepalive takes to declare a hung
@@ -43,7 +47,7 @@ final class OwnerExecutor implements OwnerThread, AutoCloseable {
     @Override
     public void post(Runnable task) {
         try {
-            executor.execute(task);
+            executor.execute(guarded(task));
         } catch (RejectedExecutionException e) {
             // stopping: nothing is left to look at
         }
@@ -94,15 +98,29 @@ final class OwnerExecutor implements OwnerThread, AutoCloseable {
     /** Runs {@code task} every {@code period}, first after one period. */
     void every(Duration period, Runnable task) {
         long ms = period.toMillis();
-        executor.scheduleWithFixedDelay(task, ms, ms, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(guarded(task), ms, ms, TimeUnit.MILLISECONDS);
     }
 
     void after(Duration delay, Runnable task) {
         try {
-            executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+            executor.schedule(guarded(task), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping
         }
+    }
+
+    /**
+     * A task that fails is logged, never thrown: an exception would end a periodic task for good, and nobody
+     * waits for a posted one to hear of it.
+     */
+    private Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: a task failed: {}", name, e.toString());
+            }
+        };
     }
 
     /**
