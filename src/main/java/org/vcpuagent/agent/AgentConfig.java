@@ -13,20 +13,43 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The agent's settings: built-in defaults, then a properties file ({@code --config}), then
  * command-line options, each overriding the one before. Every key has one option of the same name:
- * {@code jmx.port} is {@code --jmx-port}.
+ * {@code jmx.port} is {@code --jmx-port}. This is the one reader of agent.properties: scripts/vcpu-agent
+ * asks {@link LaunchPlan} (which reads it here) how to start the JVM.
+ *
+ * @param prometheus null when off (no {@code prometheus.port})
+ * @param jolokia    null when off (no {@code jolokia.port})
+ * @param configFile the properties file read, or null
  */
 public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
                           Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval,
-                          TlsSettings jmxTls) {
+                          TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia, Path configFile) {
 
     /** One libvirt connection: its alias (for ObjectNames when there are several) and URI. */
     public record ConnectionSpec(String alias, String uri) {
+    }
+
+    /** jmx_exporter's {@code /metrics} endpoint, a Java agent in the agent's JVM. */
+    public record Prometheus(String host, int port) {
+    }
+
+    /** Jolokia's HTTP endpoint, a Java agent in the agent's JVM, and the files of its users. */
+    public record Jolokia(String host, int port, Path passwordFile, Path accessFile) {
+    }
+
+    /** One option of the command line, {@code --name value} or {@code --name=value}; {@code name} without the dashes. */
+    record Option(String name, String value) {
+
+        /** Its key in agent.properties: {@code jmx.port} for {@code --jmx-port}. */
+        String key() {
+            return name.replace('-', '.');
+        }
     }
 
     private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -49,7 +72,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.ssl.truststore.password.file", "");
         DEFAULTS.put("jmx.ssl.need.client.auth", "false");
         DEFAULTS.put("refresh.interval", "2s");
-        // Read by scripts/vcpu-agent, which turns them into -javaagent options; accepted and ignored here.
+        // The Java agents: LaunchPlan turns them into -javaagent options; the agent itself starts neither.
         DEFAULTS.put("prometheus.host", "127.0.0.1");
         DEFAULTS.put("prometheus.port", "");
         DEFAULTS.put("jolokia.host", "127.0.0.1");
@@ -70,35 +93,48 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
      * @throws IllegalArgumentException naming the bad option or value and what is allowed
      */
     public static AgentConfig fromArgs(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        Path configFile = null;
+        return fromOptions(options(args));
+    }
+
+    /**
+     * Splits the command line into options, in order, {@code --config} among them.
+     *
+     * @throws IllegalArgumentException for an argument that is no option, a missing value or an unknown option
+     */
+    static List<Option> options(String[] args) {
+        List<Option> options = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            String name;
-            String value;
-            int eq = arg.indexOf('=');
             if (!arg.startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + arg + "'; options start with --. " + usage());
             }
+            int eq = arg.indexOf('=');
+            Option option;
             if (eq > 0) {
-                name = arg.substring(2, eq);
-                value = arg.substring(eq + 1);
+                option = new Option(arg.substring(2, eq), arg.substring(eq + 1));
+            } else if (i + 1 < args.length) {
+                option = new Option(arg.substring(2), args[++i]);
             } else {
-                name = arg.substring(2);
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option --" + name + " needs a value. " + usage());
-                }
-                value = args[++i];
+                throw new IllegalArgumentException("option " + arg + " needs a value. " + usage());
             }
-            if (name.equals("config")) {
-                configFile = Path.of(value);
-                continue;
+            if (!option.name().equals("config") && !DEFAULTS.containsKey(option.key())) {
+                throw new IllegalArgumentException("unknown option --" + option.name() + ". " + usage());
             }
-            String key = name.replace('-', '.');
-            if (!DEFAULTS.containsKey(key)) {
-                throw new IllegalArgumentException("unknown option --" + name + ". " + usage());
+            options.add(option);
+        }
+        return options;
+    }
+
+    /** Defaults, then the last {@code --config} file, then the other options, later ones winning. */
+    static AgentConfig fromOptions(List<Option> given) {
+        Map<String, String> options = new LinkedHashMap<>();
+        Path configFile = null;
+        for (Option o : given) {
+            if (o.name().equals("config")) {
+                configFile = Path.of(o.value());
+            } else {
+                options.put(o.key(), o.value());
             }
-            options.put(key, value);
         }
         Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
         Path baseDir = Path.of("");
@@ -107,7 +143,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
             baseDir = configFile.toAbsolutePath().getParent();
         }
         values.putAll(options);
-        return build(values, baseDir, options.keySet());
+        return build(new Values(values, baseDir, options.keySet(), configFile));
     }
 
     private static Map<String, String> readFile(Path file) {
@@ -128,26 +164,93 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         return out;
     }
 
-    /** File paths in the configuration file are relative to that file; on the command line, to the working directory. */
-    private static AgentConfig build(Map<String, String> v, Path configDir, java.util.Set<String> fromCommandLine) {
+    /**
+     * The merged values, and what the paths in them are relative to: file paths in the configuration file
+     * are relative to that file's folder; on the command line, to the working directory.
+     */
+    private record Values(Map<String, String> map, Path configDir, Set<String> fromCommandLine, Path configFile) {
+
+        String get(String key) {
+            return map.get(key).trim();
+        }
+
+        Path path(String key) {
+            String s = get(key);
+            if (s.isEmpty()) {
+                return null;
+            }
+            Path p = Path.of(s);
+            return p.isAbsolute() || fromCommandLine.contains(key) ? p : configDir.resolve(p);
+        }
+
+        boolean bool(String key) {
+            String s = get(key);
+            if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(s);
+            }
+            throw new IllegalArgumentException(key + " '" + s + "' is not allowed: give true or false");
+        }
+
+        String host(String key) {
+            String s = get(key);
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException(key + " is empty; give a host name or address such as 127.0.0.1");
+            }
+            return s;
+        }
+    }
+
+    private static AgentConfig build(Values v) {
         String uri = v.get("uri");
-        if (uri.isBlank()) {
+        if (uri.isEmpty()) {
             throw new IllegalArgumentException("uri is empty: give a libvirt URI such as test:///default or qemu:///system");
         }
+        int jmxPort = port("jmx.port", v.get("jmx.port"), "or 0 for any free port");
         return new AgentConfig(uri, connections(v.get("connections"), uri),
-                bool(v, "read.only"),
-                nonBlank(v, "jmx.host"),
-                port(v.get("jmx.port")),
-                path(v, "jmx.password.file", configDir, fromCommandLine),
-                path(v, "jmx.access.file", configDir, fromCommandLine),
-                bool(v, "jmx.insecure"),
+                v.bool("read.only"),
+                v.host("jmx.host"),
+                jmxPort,
+                v.path("jmx.password.file"),
+                v.path("jmx.access.file"),
+                v.bool("jmx.insecure"),
                 duration(v.get("refresh.interval")),
-                TlsSettings.fromOptions(
-                        path(v, "jmx.ssl.keystore", configDir, fromCommandLine),
-                        path(v, "jmx.ssl.keystore.password.file", configDir, fromCommandLine),
-                        path(v, "jmx.ssl.truststore", configDir, fromCommandLine),
-                        path(v, "jmx.ssl.truststore.password.file", configDir, fromCommandLine),
-                        bool(v, "jmx.ssl.need.client.auth")));
+                TlsSettings.fromOptions(v.path("jmx.ssl.keystore"), v.path("jmx.ssl.keystore.password.file"),
+                        v.path("jmx.ssl.truststore"), v.path("jmx.ssl.truststore.password.file"),
+                        v.bool("jmx.ssl.need.client.auth")),
+                prometheus(v), jolokia(v), v.configFile());
+    }
+
+    private static final String OFF = "or leave it empty to keep it off";
+
+    private static Prometheus prometheus(Values v) {
+        int port = port("prometheus.port", v.get("prometheus.port"), OFF);
+        if (port == 0) {
+            return null;
+        }
+        String host = v.host("prometheus.host");
+        // jmx_exporter's agent argument is HOST:PORT:RULES, which leaves no room for an IPv6 address.
+        if (host.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("prometheus.host '" + host + "' is not allowed: give a host name or "
+                    + "IPv4 address such as 127.0.0.1");
+        }
+        return new Prometheus(host, port);
+    }
+
+    private static Jolokia jolokia(Values v) {
+        int port = port("jolokia.port", v.get("jolokia.port"), OFF);
+        if (port == 0) {
+            return null;
+        }
+        Path passwordFile = v.path("jolokia.password.file");
+        Path accessFile = v.path("jolokia.access.file");
+        if (passwordFile == null || accessFile == null) {
+            throw new IllegalArgumentException("Jolokia needs users: give --jolokia-password-file and "
+                    + "--jolokia-access-file (or jolokia.password.file and jolokia.access.file in "
+                    + (v.configFile() == null ? "agent.properties" : v.configFile()) + "). It never runs without "
+                    + "authentication. See config/jmxremote.password.example and config/jmxremote.access.example "
+                    + "for the formats.");
+        }
+        return new Jolokia(v.host("jolokia.host"), port, passwordFile, accessFile);
     }
 
     /**
@@ -176,42 +279,23 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         return List.copyOf(out);
     }
 
-    private static String nonBlank(Map<String, String> v, String key) {
-        String s = v.get(key).trim();
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException(key + " is empty; give a host name or address such as 127.0.0.1");
+    /**
+     * A TCP port from 1 to 65535; 0 for the empty text (off) or {@code 0} itself, which only
+     * {@code jmx.port} allows (any free port).
+     */
+    private static int port(String key, String s, String orElse) {
+        if (s.isEmpty() && orElse.equals(OFF)) {
+            return 0;
         }
-        return s;
-    }
-
-    private static boolean bool(Map<String, String> v, String key) {
-        String s = v.get(key).trim();
-        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(s);
-        }
-        throw new IllegalArgumentException(key + " '" + s + "' is not allowed: give true or false");
-    }
-
-    private static int port(String s) {
         try {
-            int p = Integer.parseInt(s.trim());
-            if (p >= 0 && p <= 65535) {
+            int p = Integer.parseInt(s);
+            if (p >= 1 && p <= 65535 || p == 0 && !orElse.equals(OFF)) {
                 return p;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("jmx.port '" + s + "' is not allowed: give a TCP port from 1 to 65535, "
-                + "or 0 for any free port");
-    }
-
-    private static Path path(Map<String, String> v, String key, Path configDir, java.util.Set<String> fromCommandLine) {
-        String s = v.get(key).trim();
-        if (s.isEmpty()) {
-            return null;
-        }
-        Path p = Path.of(s);
-        return p.isAbsolute() || fromCommandLine.contains(key) ? p : configDir.resolve(p);
+        throw new IllegalArgumentException(key + " '" + s + "' is not allowed: give a TCP port from 1 to 65535, " + orElse);
     }
 
     static Duration duration(String s) {
@@ -238,8 +322,10 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 + "[--jmx-port PORT] [--jmx-password-file FILE] [--jmx-access-file FILE] [--jmx-insecure true|false] "
                 + "[--jmx-ssl-keystore FILE --jmx-ssl-keystore-password-file FILE [--jmx-ssl-need-client-auth true|false "
                 + "--jmx-ssl-truststore FILE --jmx-ssl-truststore-password-file FILE]] "
-                + "[--refresh-interval 2s]; with scripts/vcpu-agent also [--prometheus-port PORT] "
-                + "[--prometheus-host HOST] [--jolokia-port PORT] [--jolokia-host HOST] [--jolokia-password-file FILE] "
-                + "[--jolokia-access-file FILE]";
+                + "[--refresh-interval 2s] [--prometheus-port PORT [--prometheus-host HOST]] "
+                + "[--jolokia-port PORT [--jolokia-host HOST] --jolokia-password-file FILE --jolokia-access-file FILE]. "
+                + "The --prometheus-* and --jolokia-* options start jmx_exporter and Jolokia as Java agents in the "
+                + "agent's JVM when scripts/vcpu-agent starts it; java -jar checks them and starts neither. "
+                + "See config/agent.properties for every option.";
     }
 }

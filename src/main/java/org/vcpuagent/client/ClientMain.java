@@ -1,14 +1,11 @@
 package org.vcpuagent.client;
 
-import java.io.BufferedReader;
+import org.vcpuagent.common.SecretFiles;
+
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.MalformedURLException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 
 /**
  * {@code vcpu-agent client [options] VERB [ARGS]}: virsh's vCPU verbs against a running agent,
@@ -57,12 +54,8 @@ public final class ClientMain {
             password = password(cl);
         } catch (UsageException e) {
             return usageError(err, e.getMessage());
-        } catch (NoSuchFileException e) {
-            return fail(err, "cannot read the password file " + cl.passwordFile + ": no such file");
-        } catch (AccessDeniedException e) {
-            return fail(err, "cannot read the password file " + cl.passwordFile + ": permission denied");
-        } catch (IOException e) {
-            return fail(err, "cannot read the password file " + cl.passwordFile + ": " + RemoteCall.describe(e));
+        } catch (IllegalArgumentException e) {
+            return fail(err, e.getMessage());
         }
         VcpuAgentClient agent;
         try {
@@ -102,18 +95,12 @@ public final class ClientMain {
      * The password: the first line of --password-file, asked for on the terminal when only --user
      * is given, null without --user.
      */
-    private static String password(CommandLine cl) throws IOException, UsageException {
+    private static String password(CommandLine cl) throws UsageException {
         if (cl.user == null) {
             return null;
         }
         if (cl.passwordFile != null) {
-            try (BufferedReader r = Files.newBufferedReader(cl.passwordFile, StandardCharsets.UTF_8)) {
-                String line = r.readLine();
-                if (line == null || line.isEmpty()) {
-                    throw new IOException("its first line is empty");
-                }
-                return line;
-            }
+            return new String(SecretFiles.readPassword(cl.passwordFile, "password file"));
         }
         Console console = System.console();
         if (console == null) {

@@ -2,6 +2,7 @@ package org.vcpuagent.jmx;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.common.CurrentSubject;
 
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -15,9 +16,6 @@ import javax.management.RuntimeOperationsException;
 import javax.management.remote.JMXPrincipal;
 import javax.management.remote.MBeanServerForwarder;
 import javax.security.auth.Subject;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -49,9 +47,6 @@ public final class AuditForwarder implements InvocationHandler {
 
     private static final Logger AUDIT = LoggerFactory.getLogger(LOGGER);
     private static final Logger LOG = LoggerFactory.getLogger(AuditForwarder.class);
-
-    /** {@code Subject.current()} where the JDK has it (18+); on 17, the subject of the access control context. */
-    private static final MethodHandle SUBJECT_CURRENT = subjectCurrent();
 
     /** Stands for "no name given" in createMBean/registerMBean; never an agent bean. */
     private static final ObjectName ANY = ObjectName.WILDCARD;
@@ -232,23 +227,11 @@ public final class AuditForwarder implements InvocationHandler {
         return names.isEmpty() ? "anonymous" : names;
     }
 
-    @SuppressWarnings("removal")
     private static Subject currentSubject() {
         try {
-            if (SUBJECT_CURRENT != null) {
-                return (Subject) SUBJECT_CURRENT.invoke();
-            }
-            return Subject.getSubject(java.security.AccessController.getContext());
-        } catch (Throwable e) {
+            return CurrentSubject.get();
+        } catch (RuntimeException e) {
             LOG.debug("cannot read the JMX subject: {}", e.toString());
-            return null;
-        }
-    }
-
-    private static MethodHandle subjectCurrent() {
-        try {
-            return MethodHandles.publicLookup().findStatic(Subject.class, "current", MethodType.methodType(Subject.class));
-        } catch (ReflectiveOperationException e) {
             return null;
         }
     }

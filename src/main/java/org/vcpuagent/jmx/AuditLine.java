@@ -4,9 +4,8 @@ import javax.management.ObjectName;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One line of the audit log: {@code key=value} pairs separated by one space, always the same keys
@@ -19,7 +18,7 @@ import java.util.Map;
  *
  * <p>A value is written bare when it is made only of letters, digits and {@code . _ : @ / + -};
  * otherwise it is in double quotes, with {@code \\}, {@code \"}, {@code \n}, {@code \r}, {@code \t}
- * and {@code \}{@code uXXXX} (other control characters) escaped. {@link #parse} reads it back.
+ * and {@code \}{@code uXXXX} (other control characters) escaped.
  *
  * <ul>
  * <li>{@code time}: when the call finished, UTC, milliseconds;</li>
@@ -46,6 +45,8 @@ public final class AuditLine {
 
     static final int MAX_VALUE = 256;
     static final int MAX_FIELD = 1024;
+
+    private static final HexFormat HEX = HexFormat.of();
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -123,7 +124,7 @@ public final class AuditLine {
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
-                        b.append(String.format("\\u%04x", (int) c));
+                        b.append("\\u").append(HEX.toHexDigits(c));
                     } else {
                         b.append(c);
                     }
@@ -131,69 +132,6 @@ public final class AuditLine {
             }
         }
         b.append('"');
-    }
-
-    /**
-     * Reads a line back into its keys and values, in order.
-     *
-     * @throws IllegalArgumentException if the line is not in this format
-     */
-    public static Map<String, String> parse(String line) {
-        Map<String, String> out = new LinkedHashMap<>();
-        int i = 0;
-        int n = line.length();
-        while (i < n) {
-            int eq = line.indexOf('=', i);
-            if (eq <= i) {
-                throw new IllegalArgumentException("no key=value at column " + i + " of: " + line);
-            }
-            String key = line.substring(i, eq);
-            i = eq + 1;
-            StringBuilder v = new StringBuilder();
-            if (i < n && line.charAt(i) == '"') {
-                i++;
-                while (true) {
-                    if (i >= n) {
-                        throw new IllegalArgumentException("unterminated quoted value of " + key + " in: " + line);
-                    }
-                    char c = line.charAt(i++);
-                    if (c == '"') {
-                        break;
-                    }
-                    if (c == '\\') {
-                        if (i >= n) {
-                            throw new IllegalArgumentException("dangling escape in value of " + key + " in: " + line);
-                        }
-                        char e = line.charAt(i++);
-                        switch (e) {
-                            case 'n' -> v.append('\n');
-                            case 'r' -> v.append('\r');
-                            case 't' -> v.append('\t');
-                            case 'u' -> {
-                                v.append((char) Integer.parseInt(line.substring(i, i + 4), 16));
-                                i += 4;
-                            }
-                            default -> v.append(e);
-                        }
-                    } else {
-                        v.append(c);
-                    }
-                }
-            } else {
-                int end = line.indexOf(' ', i);
-                end = end < 0 ? n : end;
-                v.append(line, i, end);
-                i = end;
-            }
-            out.put(key, v.toString());
-            if (i < n) {
-                if (line.charAt(i) != ' ') {
-                    throw new IllegalArgumentException("expected a space after the value of " + key + " in: " + line);
-                }
-                i++;
-            }
-        }
-        return out;
     }
 
     // --- rendering of requests and results ---
@@ -227,9 +165,7 @@ public final class AuditLine {
         if (o instanceof byte[] bytes) {
             int shown = Math.min(bytes.length, 100);
             StringBuilder b = new StringBuilder(2 + 2 * shown + 16).append("0x");
-            for (int i = 0; i < shown; i++) {
-                b.append(Character.forDigit((bytes[i] >> 4) & 0xf, 16)).append(Character.forDigit(bytes[i] & 0xf, 16));
-            }
+            HEX.formatHex(b, bytes, 0, shown);
             if (shown < bytes.length) {
                 b.append("...(").append(bytes.length).append(" bytes)");
             }

@@ -2,6 +2,7 @@ package org.vcpuagent.jmx;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.common.SecretFiles;
 
 import javax.management.MBeanServer;
 import javax.management.Notification;
@@ -42,6 +43,13 @@ public final class JmxRemoteServer implements AutoCloseable {
 
     /** The name the connector's stub is bound to in the registry, as JConsole expects. */
     static final String BINDING = "jmxrmi";
+
+    /** The JDK's environment keys for its password and access files (as its own agent sets them). */
+    private static final String PASSWORD_FILE = "jmx.remote.x.password.file";
+    private static final String ACCESS_FILE = "jmx.remote.x.access.file";
+
+    /** Only a user name and a password (a String[]) may be deserialized before authentication. */
+    private static final String CREDENTIALS_FILTER = String.class.getName() + ";!*";
 
     private final Registry registry;
     private final JMXConnectorServer server;
@@ -88,50 +96,95 @@ public final class JmxRemoteServer implements AutoCloseable {
         return env;
     }
 
+    /**
+     * Starts the connector in the steps of the JDK's own agent: check the settings, make the sockets,
+     * create the registry, build the connector's environment, then start the connector and bind it.
+     * Every refusal comes before anything listens.
+     *
+     * @throws IllegalArgumentException naming the unsafe or broken setting and the fix
+     * @throws IOException when the port cannot be had
+     */
     public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s) throws IOException {
         InetAddress address = InetAddress.getByName(s.host());
-        boolean loopback = address.isLoopbackAddress();
-        checkSecurity(s, loopback);
-        // Every TLS mistake is refused here, before anything listens.
-        SSLContext ssl = s.tls() == null ? null : TlsContexts.build(s.tls());
-
+        checkSecurity(s, address.isLoopbackAddress());
+        Sockets sockets = Sockets.of(address, s.tls());
         int port = s.port() == 0 ? freePort(address) : s.port();
-        if (System.getProperty("java.rmi.server.hostname") == null && !address.isAnyLocalAddress()) {
-            // The stub a client downloads names this host; it must be the address we listen on.
-            System.setProperty("java.rmi.server.hostname", s.host());
-        }
-        // Equal server socket factories make RMI share one listening socket between the registry and
-        // the connector (and every client connection object it exports).
-        RMIServerSocketFactory sockets = ssl == null ? new BoundServerSocketFactory(address)
-                : new SslBoundServerSocketFactory(address, ssl, s.tls().needClientAuth());
-        // Goes into the stubs: clients connect with TLS, using their own javax.net.ssl.* settings.
-        RMIClientSocketFactory clientSockets = ssl == null ? null : new SslRMIClientSocketFactory();
-        Registry registry;
+        advertise(s.host(), address);
+        Registry registry = createRegistry(s.host(), port, sockets);
+        Map<String, Object> env = environment(s, sockets);
+        RMIConnectorServer server;
         try {
-            registry = LocateRegistry.createRegistry(port, clientSockets, sockets);
+            server = bind(registry, new JMXServiceURL("rmi", s.host(), port), env, sockets, mbeanServer);
+        } catch (IOException | RuntimeException e) {
+            unexport(registry);
+            throw e;
+        }
+        JmxRemoteServer started = new JmxRemoteServer(registry, server, s.host(), port, s.passwordFile() != null,
+                address.isLoopbackAddress(), s.tls());
+        started.logSecurity();
+        return started;
+    }
+
+    /**
+     * The sockets of the registry and the connector: one server socket factory for both, so that RMI
+     * shares one listening socket between them (and every client connection object it exports), and the
+     * client socket factory that goes into the stubs (null for clear text).
+     */
+    private record Sockets(RMIServerSocketFactory server, RMIClientSocketFactory client) {
+
+        /** Every TLS mistake is refused here, before anything listens. */
+        static Sockets of(InetAddress address, TlsSettings tls) {
+            if (tls == null) {
+                return new Sockets(new BoundServerSocketFactory(address), null);
+            }
+            SSLContext ssl = TlsContexts.build(tls);
+            // Clients connect with TLS, using their own javax.net.ssl.* settings.
+            return new Sockets(new SslBoundServerSocketFactory(address, ssl, tls.needClientAuth()),
+                    new SslRMIClientSocketFactory());
+        }
+    }
+
+    /** The stub a client downloads names this host: it must be the address we listen on. */
+    private static void advertise(String host, InetAddress address) {
+        if (System.getProperty("java.rmi.server.hostname") == null && !address.isAnyLocalAddress()) {
+            System.setProperty("java.rmi.server.hostname", host);
+        }
+    }
+
+    private static Registry createRegistry(String host, int port, Sockets sockets) throws IOException {
+        try {
+            return LocateRegistry.createRegistry(port, sockets.client(), sockets.server());
         } catch (IOException e) {
-            throw new IOException("cannot listen for JMX on " + s.host() + ":" + port + ": " + e.getMessage()
+            throw new IOException("cannot listen for JMX on " + host + ":" + port + ": " + e.getMessage()
                     + " (is another agent or program using that port? choose another with --jmx-port)", e);
         }
+    }
+
+    /** The connector's environment: its sockets, what may be deserialized before login, and who may log in. */
+    private static Map<String, Object> environment(Settings s, Sockets sockets) {
         Map<String, Object> env = new HashMap<>();
-        env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets);
-        if (clientSockets != null) {
-            env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, clientSockets);
+        env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets.server());
+        if (sockets.client() != null) {
+            env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, sockets.client());
         }
-        // Only user name and password may be deserialized before authentication.
-        env.put("jmx.remote.rmi.server.credential.types", new String[] {String[].class.getName(), String.class.getName()});
-        boolean auth = s.passwordFile() != null;
-        if (auth) {
-            env.put("jmx.remote.x.password.file", s.passwordFile().toString());
-            env.put("jmx.remote.x.access.file", s.accessFile().toString());
+        env.put(RMIConnectorServer.CREDENTIALS_FILTER_PATTERN, CREDENTIALS_FILTER);
+        if (s.passwordFile() != null) {
+            env.put(PASSWORD_FILE, s.passwordFile().toString());
+            env.put(ACCESS_FILE, s.accessFile().toString());
         }
-        RMIConnectorServer server = null;
+        return env;
+    }
+
+    /**
+     * Starts the connector on the registry's port and binds its stub into the registry directly (not
+     * through JNDI, which would have to connect back to the registry, over TLS and with a client
+     * certificate when those are on). Stops the connector again when that fails.
+     */
+    private static RMIConnectorServer bind(Registry registry, JMXServiceURL url, Map<String, Object> env,
+                                           Sockets sockets, MBeanServer mbeanServer) throws IOException {
+        RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(url.getPort(), sockets.client(), sockets.server(), env);
+        RMIConnectorServer server = new RMIConnectorServer(url, env, rmiServer, mbeanServer);
         try {
-            // The connector is exported on the registry's port; its stub is bound into the registry
-            // directly (not through JNDI, which would have to connect back to the registry, over TLS
-            // and with a client certificate when those are on).
-            RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, clientSockets, sockets, env);
-            server = new RMIConnectorServer(new JMXServiceURL("rmi", s.host(), port), env, rmiServer, mbeanServer);
             server.start();
             // start() put the access-file controller in front of the MBean server; the audit goes in
             // front of that, so it also sees what the controller refuses. It is in place before the
@@ -139,32 +192,32 @@ public final class JmxRemoteServer implements AutoCloseable {
             server.setMBeanServerForwarder(AuditForwarder.create());
             server.addNotificationListener(JmxRemoteServer::logConnection, null, null);
             registry.bind(BINDING, rmiServer.toStub());
+            return server;
         } catch (IOException | RuntimeException | AlreadyBoundException e) {
-            if (server != null) {
-                try {
-                    server.stop();
-                } catch (IOException | RuntimeException stop) {
-                    e.addSuppressed(stop);
-                }
+            try {
+                server.stop();
+            } catch (IOException | RuntimeException stop) {
+                e.addSuppressed(stop);
             }
-            UnicastRemoteObject.unexportObject(registry, true);
             throw e instanceof IOException io ? io : new IOException("cannot start the JMX connector: " + e.getMessage(), e);
         }
-        JmxRemoteServer started = new JmxRemoteServer(registry, server, s.host(), port, auth, loopback, s.tls());
-        if (s.tls() != null) {
-            LOG.info("JMX over TLS on {}:{} (registry and connector){}", s.host(), port,
-                    s.tls().needClientAuth() ? ", client certificates required" : "");
+    }
+
+    private void logSecurity() {
+        if (tls != null) {
+            LOG.info("JMX over TLS on {}:{} (registry and connector){}", host, port,
+                    tls.needClientAuth() ? ", client certificates required" : "");
         }
-        if (!auth) {
-            if (s.tls() != null && s.tls().needClientAuth()) {
-                LOG.warn("JMX clients are authenticated by their TLS certificate only: every client the truststore "
-                        + "trusts can change domains, and the audit log names it anonymous (add a password and an "
-                        + "access file for roles and named users)");
-            } else {
-                LOG.warn("JMX authentication is off: anyone who can reach {}:{} can change domains", s.host(), port);
-            }
+        if (authenticated) {
+            return;
         }
-        return started;
+        if (isClientCertificateRequired()) {
+            LOG.warn("JMX clients are authenticated by their TLS certificate only: every client the truststore "
+                    + "trusts can change domains, and the audit log names it anonymous (add a password and an "
+                    + "access file for roles and named users)");
+        } else {
+            LOG.warn("JMX authentication is off: anyone who can reach {}:{} can change domains", host, port);
+        }
     }
 
     /** Who connects and leaves: the connection id names the client's address and user. */
@@ -180,7 +233,7 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
     }
 
-    private static void checkSecurity(Settings s, boolean loopback) throws IOException {
+    private static void checkSecurity(Settings s, boolean loopback) {
         if (s.passwordFile() == null && s.accessFile() != null) {
             throw new IllegalArgumentException("an access file (" + s.accessFile() + ") was given without a password "
                     + "file: give --jmx-password-file too, or neither");
@@ -191,8 +244,8 @@ public final class JmxRemoteServer implements AutoCloseable {
                 throw new IllegalArgumentException("a password file was given without an access file: give "
                         + "--jmx-access-file too, or every authenticated user could change domains");
             }
-            SecureFiles.checkReadable(s.accessFile(), "JMX access file");
-            SecureFiles.checkOwnerOnly(s.passwordFile(), "JMX password file");
+            SecretFiles.checkReadable(s.accessFile(), "JMX access file");
+            SecretFiles.checkOwnerOnly(s.passwordFile(), "JMX password file");
         } else if (!loopback && !s.insecure() && !clientCertificates) {
             throw new IllegalArgumentException("refusing to serve JMX on " + s.host() + " without authentication: "
                     + "give --jmx-password-file and --jmx-access-file, require TLS client certificates "
@@ -280,6 +333,10 @@ public final class JmxRemoteServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("stopping the JMX connector: {}", e.toString());
         }
+        unexport(registry);
+    }
+
+    private static void unexport(Registry registry) {
         try {
             UnicastRemoteObject.unexportObject(registry, true);
         } catch (NoSuchObjectException e) {

@@ -2,9 +2,12 @@ package org.vcpuagent.jmx;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.common.SecretFiles;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,7 +35,26 @@ final class TlsContexts {
     private TlsContexts() {
     }
 
-    static SSLContext build(TlsSettings tls) throws IOException {
+    static SSLContext build(TlsSettings tls) {
+        checkComplete(tls);
+        try {
+            KeyManager[] keys = keyManagers(tls);
+            TrustManager[] trust = tls.trustStore() == null ? null : trustManagers(tls);
+            if (trust != null && !tls.needClientAuth()) {
+                LOG.warn("the JMX TLS truststore {} is not used: client certificates are not required "
+                        + "(set jmx.ssl.need.client.auth=true to require them)", tls.trustStore());
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys, trust, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot set up JMX TLS with the keystore " + tls.keyStore() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Every file TLS needs is named, and none without the other it goes with. */
+    private static void checkComplete(TlsSettings tls) {
         if (tls.keyStorePasswordFile() == null) {
             throw new IllegalArgumentException("the JMX TLS keystore " + tls.keyStore() + " was given without its "
                     + "password file: give --jmx-ssl-keystore-password-file (jmx.ssl.keystore.password.file), a file "
@@ -51,43 +73,33 @@ final class TlsContexts {
             throw new IllegalArgumentException("a JMX TLS truststore password file (" + tls.trustStorePasswordFile()
                     + ") was given without a truststore: give --jmx-ssl-truststore too, or neither");
         }
-        SecureFiles.checkReadable(tls.keyStore(), "JMX TLS keystore");
-        SecureFiles.checkOwnerOnly(tls.keyStorePasswordFile(), "JMX TLS keystore password file");
+    }
 
-        char[] keyPassword = SecureFiles.readPassword(tls.keyStorePasswordFile(), "JMX TLS keystore password file");
+    private static KeyManager[] keyManagers(TlsSettings tls) throws GeneralSecurityException {
+        SecretFiles.checkReadable(tls.keyStore(), "JMX TLS keystore");
+        char[] password = SecretFiles.readPassword(tls.keyStorePasswordFile(), "JMX TLS keystore password file");
         try {
-            KeyStore keys = load(tls.keyStore(), keyPassword, tls.keyStorePasswordFile(), "keystore");
-            checkServerKey(keys, keyPassword, tls.keyStore());
+            KeyStore keys = load(tls.keyStore(), password, tls.keyStorePasswordFile(), "keystore");
+            checkServerKey(keys, password, tls.keyStore());
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, keyPassword);
-
-            TrustManagerFactory tmf = null;
-            if (tls.trustStore() != null) {
-                SecureFiles.checkReadable(tls.trustStore(), "JMX TLS truststore");
-                SecureFiles.checkReadable(tls.trustStorePasswordFile(), "JMX TLS truststore password file");
-                char[] trustPassword = SecureFiles.readPassword(tls.trustStorePasswordFile(),
-                        "JMX TLS truststore password file");
-                try {
-                    KeyStore trust = load(tls.trustStore(), trustPassword, tls.trustStorePasswordFile(), "truststore");
-                    checkTrustAnchors(trust, tls.trustStore());
-                    tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                    tmf.init(trust);
-                } finally {
-                    Arrays.fill(trustPassword, '\0');
-                }
-                if (!tls.needClientAuth()) {
-                    LOG.warn("the JMX TLS truststore {} is not used: client certificates are not required "
-                            + "(set jmx.ssl.need.client.auth=true to require them)", tls.trustStore());
-                }
-            }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot set up JMX TLS with the keystore " + tls.keyStore() + ": "
-                    + e.getMessage(), e);
+            kmf.init(keys, password);
+            return kmf.getKeyManagers();
         } finally {
-            Arrays.fill(keyPassword, '\0');
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private static TrustManager[] trustManagers(TlsSettings tls) throws GeneralSecurityException {
+        SecretFiles.checkReadable(tls.trustStore(), "JMX TLS truststore");
+        char[] password = SecretFiles.readPassword(tls.trustStorePasswordFile(), "JMX TLS truststore password file");
+        try {
+            KeyStore trust = load(tls.trustStore(), password, tls.trustStorePasswordFile(), "truststore");
+            checkTrustAnchors(trust, tls.trustStore());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            return tmf.getTrustManagers();
+        } finally {
+            Arrays.fill(password, '\0');
         }
     }
 

@@ -1,9 +1,8 @@
 package org.vcpuagent.jolokia;
 
+import org.vcpuagent.common.CurrentSubject;
+
 import javax.security.auth.Subject;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.security.Principal;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +23,6 @@ public enum JolokiaRole {
     ADMIN, MONITOR;
 
     private static final ThreadLocal<JolokiaRole> THREAD = new ThreadLocal<>();
-    private static final MethodHandle CURRENT_SUBJECT = currentSubjectHandle();
 
     /** The role as a principal of the request's Subject. */
     public record RolePrincipal(JolokiaRole role) implements Principal {
@@ -60,29 +58,11 @@ public enum JolokiaRole {
         return Optional.of(thread);
     }
 
-    /** Subject.current() from Java 18; Subject.getSubject(AccessController.getContext()) before. */
-    private static MethodHandle currentSubjectHandle() {
-        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-        try {
-            return lookup.findStatic(Subject.class, "current", MethodType.methodType(Subject.class));
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            try {
-                Class<?> controller = Class.forName("java.security.AccessController");
-                Class<?> context = Class.forName("java.security.AccessControlContext");
-                MethodHandle getContext = lookup.findStatic(controller, "getContext", MethodType.methodType(context));
-                MethodHandle getSubject = lookup.findStatic(Subject.class, "getSubject",
-                        MethodType.methodType(Subject.class, context));
-                return MethodHandles.collectArguments(getSubject, 0, getContext);
-            } catch (ReflectiveOperationException e2) {
-                throw new IllegalStateException("this JDK offers no way to find the current Subject", e2);
-            }
-        }
-    }
-
     private static Subject currentSubject() {
         try {
-            return (Subject) CURRENT_SUBJECT.invoke();
-        } catch (Throwable e) {
+            return CurrentSubject.get();
+        } catch (RuntimeException e) {
+            // No Subject to be read is no role: the restrictor refuses.
             return null;
         }
     }

@@ -1,11 +1,9 @@
 package org.vcpuagent.jolokia;
 
-import java.io.IOException;
+import org.vcpuagent.common.SecretFiles;
+
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -13,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The users of the Jolokia endpoint, from a password file and an access file in the formats of the JDK's
@@ -42,9 +39,9 @@ public final class JolokiaUsers {
             throw new IllegalArgumentException("Jolokia needs a password file and an access file "
                     + "(jolokia.password.file and jolokia.access.file); it never runs without authentication");
         }
-        checkOwnerOnly(passwordFile);
+        SecretFiles.checkOwnerOnly(passwordFile, "Jolokia password file");
         Map<String, Entry> passwords = new HashMap<>();
-        for (String[] f : lines(passwordFile)) {
+        for (String[] f : lines(passwordFile, "Jolokia password file")) {
             Entry e = switch (f.length) {
                 case 2 -> new Entry(null, f[1].getBytes(StandardCharsets.UTF_8), null);
                 case 3, 4 -> hashed(passwordFile, f);
@@ -54,7 +51,7 @@ public final class JolokiaUsers {
             passwords.put(f[0], e);
         }
         Map<String, JolokiaRole> roles = new HashMap<>();
-        for (String[] f : lines(accessFile)) {
+        for (String[] f : lines(accessFile, "Jolokia access file")) {
             // The JDK's access file may add "create ..." and "unregister" clauses; Jolokia cannot use them.
             JolokiaRole role = switch (f.length < 2 ? "" : f[1]) {
                 case "readwrite" -> JolokiaRole.ADMIN;
@@ -108,27 +105,7 @@ public final class JolokiaUsers {
         }
     }
 
-    private static List<String[]> lines(Path file) {
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::trim)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).map(l -> l.split("\\s+")).toList();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e);
-        }
-    }
-
-    private static void checkOwnerOnly(Path file) {
-        if (!Files.isReadable(file)) {
-            throw new IllegalArgumentException("the Jolokia password file " + file + " does not exist or cannot be read");
-        }
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                throw new IllegalArgumentException("the Jolokia password file " + file + " can be read by others ("
-                        + PosixFilePermissions.toString(perms) + "): run chmod 600 " + file);
-            }
-        } catch (UnsupportedOperationException | IOException e) {
-            // Not a POSIX file system: nothing to check.
-        }
+    private static List<String[]> lines(Path file, String what) {
+        return SecretFiles.readLines(file, what).stream().map(l -> l.split("\\s+")).toList();
     }
 }

@@ -93,22 +93,45 @@ class AgentConfigTest {
         assertMessage("cannot read the configuration file", "--config", dir.resolve("missing").toString());
     }
 
-    /** The launcher acts on these keys; Java must accept them from the file and the command line, and ignore them. */
+    /** The Java agents' keys: off by default, read from the file and the command line, checked here. */
     @Test
-    void launcherKeysAreAcceptedAndOffByDefault(@TempDir Path dir) throws Exception {
+    void javaAgentKeysAreOffByDefaultAndReadLikeTheOthers(@TempDir Path dir) throws Exception {
         assertEquals("", AgentConfig.DEFAULTS.get("prometheus.port"));
         assertEquals("", AgentConfig.DEFAULTS.get("jolokia.port"));
         assertEquals("127.0.0.1", AgentConfig.DEFAULTS.get("prometheus.host"));
         assertEquals("127.0.0.1", AgentConfig.DEFAULTS.get("jolokia.host"));
-        assertEquals("", AgentConfig.DEFAULTS.get("jolokia.password.file"));
-        assertEquals("", AgentConfig.DEFAULTS.get("jolokia.access.file"));
+        assertNull(AgentConfig.defaults().prometheus());
+        assertNull(AgentConfig.defaults().jolokia());
         Path file = dir.resolve("c.properties");
         Files.writeString(file, "prometheus.port = 9876\njolokia.port = 8778\njolokia.password.file = pw\n"
                 + "jolokia.access.file = access\n");
+        AgentConfig fromFile = AgentConfig.fromArgs(new String[] {"--config", file.toString()});
+        assertEquals(new AgentConfig.Prometheus("127.0.0.1", 9876), fromFile.prometheus());
+        assertEquals(new AgentConfig.Jolokia("127.0.0.1", 8778, dir.resolve("pw"), dir.resolve("access")),
+                fromFile.jolokia());
+        assertEquals(file, fromFile.configFile());
         AgentConfig c = AgentConfig.fromArgs(new String[] {"--config", file.toString(), "--prometheus-port", "1",
             "--prometheus-host", "0.0.0.0", "--jolokia-port=2", "--jolokia-host", "::1", "--jolokia-password-file", "x",
             "--jolokia-access-file", "y"});
+        assertEquals(new AgentConfig.Prometheus("0.0.0.0", 1), c.prometheus());
+        assertEquals(new AgentConfig.Jolokia("::1", 2, Path.of("x"), Path.of("y")), c.jolokia());
         assertEquals(AgentConfig.defaults().jmxPort(), c.jmxPort());
+    }
+
+    @Test
+    void badJavaAgentSettingsSayWhatIsAllowed() {
+        assertMessage("prometheus.port '70000' is not allowed: give a TCP port from 1 to 65535, or leave it empty "
+                + "to keep it off", "--prometheus-port", "70000");
+        assertMessage("prometheus.port '0' is not allowed", "--prometheus-port", "0");
+        assertMessage("jolokia.port 'http' is not allowed", "--jolokia-port", "http");
+        assertMessage("prometheus.host '::1' is not allowed: give a host name or IPv4 address",
+                "--prometheus-port", "9876", "--prometheus-host", "::1");
+        assertMessage("prometheus.host is empty", "--prometheus-port", "9876", "--prometheus-host", " ");
+        assertMessage("Jolokia needs users: give --jolokia-password-file and --jolokia-access-file",
+                "--jolokia-port", "8778");
+        assertMessage("Jolokia needs users", "--jolokia-port", "8778", "--jolokia-password-file", "pw");
+        // Off, the other keys are not looked at.
+        assertNull(AgentConfig.fromArgs(new String[] {"--prometheus-host", "::1"}).prometheus());
     }
 
     private static void assertMessage(String expected, String... args) {

@@ -320,7 +320,7 @@ class ClientVerbsTest {
         failsWith(Harness.run("--url", h.url, "list"), "cannot log in to " + h.url + " without a user name: "
                 + "Authentication failed! Credentials required (give --user and --password-file)");
         failsWith(Harness.run("--url", h.url, "--user", "admin", "--password-file", h.dir.resolve("missing")
-                .toString(), "list"), "cannot read the password file " + h.dir.resolve("missing") + ": no such file");
+                .toString(), "list"), "the password file " + h.dir.resolve("missing") + " cannot be read: it does not exist");
     }
 
     @Test

@@ -82,6 +82,27 @@ class LauncherIT {
         assertTrue(j.output().contains("jolokia.port 'http' is not allowed"), j.output());
     }
 
+    /** The jar checks every setting before the agent's JVM starts: a bad one ends the launcher with status 2. */
+    @Test
+    void aBadSettingOfTheAgentEndsTheLauncherBeforeTheAgentStarts() throws Exception {
+        AgentProcess.Result r = AgentProcess.runLauncher("--jmx-port", "70000");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.output().startsWith("error: jmx.port '70000' is not allowed"), r.output());
+        assertFalse(r.output().contains("JMX:") || r.output().contains("connected"), r.output());
+        AgentProcess.Result host = AgentProcess.runLauncher("--prometheus-port", "9876", "--prometheus-host", "::1");
+        assertEquals(2, host.exitCode(), host.output());
+        assertTrue(host.output().contains("prometheus.host '::1' is not allowed"), host.output());
+    }
+
+    @Test
+    void helpListsTheJavaAgentsOptionsToo() throws Exception {
+        AgentProcess.Result r = AgentProcess.runLauncher("--help");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().startsWith("Usage: vcpu-agent "), r.output());
+        assertTrue(r.output().contains("[--prometheus-port PORT") && r.output().contains("--jolokia-password-file FILE"),
+                r.output());
+    }
+
     /** The keys in the properties file, file paths relative to the file, as the agent reads its own. */
     @Test
     void thePropertiesFileTurnsBothOn(@TempDir Path dir) throws Exception {

@@ -39,7 +39,7 @@ class AuditLineTest {
         assertEquals("time=2026-11-26T03:55:08.000Z principal=admin remote=127.0.0.1 connection=- domain=test "
                 + "mbean=\"libvirt.vcpu:name=test,type=Domain\" action=invoke request=\"setVcpus(1)\" "
                 + "outcome=\"ok: domain 'test' has 1 vCPU\"", line);
-        assertEquals(AuditLine.KEYS, java.util.List.copyOf(AuditLine.parse(line).keySet()));
+        assertEquals(AuditLine.KEYS, java.util.List.copyOf(AuditLines.parse(line).keySet()));
     }
 
     @Test
@@ -48,7 +48,7 @@ class AuditLineTest {
         String line = format(Instant.EPOCH, "us er", "::1", new ObjectName("libvirt.vcpu", "name",
                 ObjectName.quote(nasty)), "set", nasty, "failed: " + nasty);
         assertTrue(line.chars().noneMatch(c -> c == '\n' || c == '\r' || c == 0x2028), line);
-        Map<String, String> parsed = AuditLine.parse(line);
+        Map<String, String> parsed = AuditLines.parse(line);
         assertEquals("us er", parsed.get("principal"));
         assertEquals("::1", parsed.get("remote"));
         assertEquals(nasty, parsed.get("domain"));
@@ -59,7 +59,7 @@ class AuditLineTest {
 
     @Test
     void emptyAndMissingValuesAreADashAndOtherBeansHaveNoDomain() throws Exception {
-        Map<String, String> parsed = AuditLine.parse(format(Instant.EPOCH, "", null,
+        Map<String, String> parsed = AuditLines.parse(format(Instant.EPOCH, "", null,
                 new ObjectName("java.lang:type=GarbageCollector,name=G1 Young Generation"), "set", "", null));
         assertEquals("-", parsed.get("principal"));
         assertEquals("-", parsed.get("remote"));
@@ -71,7 +71,7 @@ class AuditLineTest {
 
     @Test
     void withSeveralLibvirtConnectionsTheLineNamesTheConnection() throws Exception {
-        Map<String, String> parsed = AuditLine.parse(format(Instant.EPOCH, "admin", "10.0.0.9",
+        Map<String, String> parsed = AuditLines.parse(format(Instant.EPOCH, "admin", "10.0.0.9",
                 ObjectNames.domain("remote-2", "vm 1"), "invoke", "setVcpus(4)", "ok"));
         assertEquals("remote-2", parsed.get("connection"));
         assertEquals("vm 1", parsed.get("domain"));
@@ -94,8 +94,8 @@ class AuditLineTest {
 
     @Test
     void theParserRejectsWhatIsNotALine() {
-        assertThrows(IllegalArgumentException.class, () -> AuditLine.parse("no pairs here"));
-        assertThrows(IllegalArgumentException.class, () -> AuditLine.parse("a=\"unterminated"));
-        assertThrows(IllegalArgumentException.class, () -> AuditLine.parse("a=\"x\"b=1"));
+        assertThrows(IllegalArgumentException.class, () -> AuditLines.parse("no pairs here"));
+        assertThrows(IllegalArgumentException.class, () -> AuditLines.parse("a=\"unterminated"));
+        assertThrows(IllegalArgumentException.class, () -> AuditLines.parse("a=\"x\"b=1"));
     }
 }

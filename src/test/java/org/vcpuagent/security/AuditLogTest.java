@@ -86,7 +86,7 @@ class AuditLogTest {
         List<Map<String, String>> out = new ArrayList<>();
         Instant now = Instant.now();
         for (ILoggingEvent e : audit.list) {
-            Map<String, String> line = AuditLine.parse(e.getFormattedMessage());
+            Map<String, String> line = AuditLines.parse(e.getFormattedMessage());
             assertEquals(AuditLine.KEYS, List.copyOf(line.keySet()), e.getFormattedMessage());
             Instant time = Instant.parse(line.get("time"));
             assertTrue(!time.isBefore(started.minusMillis(1)) && !time.isAfter(now), line::toString);

@@ -184,7 +184,7 @@ class JmxTlsTest {
                 served.restoreTestDomain();
             }
             // Without a password file, certificate clients are audited as anonymous.
-            List<Map<String, String>> lines = audit.list.stream().map(e -> AuditLine.parse(e.getFormattedMessage()))
+            List<Map<String, String>> lines = audit.list.stream().map(e -> AuditLines.parse(e.getFormattedMessage()))
                     .toList();
             assertEquals(1, lines.size(), () -> "one change, one line: " + lines);
             assertEquals("anonymous", lines.get(0).get("principal"));
