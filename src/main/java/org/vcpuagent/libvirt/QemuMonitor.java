@@ -2,7 +2,6 @@ package org.vcpuagent.libvirt;
 
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
-import org.vcpuagent.model.Json;
 import org.vcpuagent.model.QemuVcpu;
 
 import java.nio.charset.StandardCharsets;
@@ -44,7 +43,7 @@ public final class QemuMonitor {
         QemuNative qemu = qemu();
         return domain.use(d -> {
             PointerByReference result = new PointerByReference();
-            Errors.check(qemu.virDomainQemuMonitorCommand(d, json, result, QemuNative.MONITOR_COMMAND_DEFAULT),
+            domain.check(d, qemu.virDomainQemuMonitorCommand(d, json, result, QemuNative.MONITOR_COMMAND_DEFAULT),
                     "virDomainQemuMonitorCommand(" + domain.name() + ")");
             Pointer reply = result.getValue();
             try {
@@ -64,12 +63,12 @@ public final class QemuMonitor {
         String reply = command(domain, "{\"execute\":\"query-cpus-fast\"}");
         List<QemuVcpu> vcpus = new ArrayList<>();
         try {
-            for (Object entry : Json.list(returnValue(reply, "query-cpus-fast"), "return")) {
-                Map<String, Object> cpu = Json.object(entry, "a return entry");
-                vcpus.add(new QemuVcpu(Json.intMember(cpu, "cpu-index"), Json.longMember(cpu, "thread-id"),
-                        Json.stringMember(cpu, "qom-path")));
+            for (Object entry : QmpJson.list(returnValue(reply, "query-cpus-fast"), "return")) {
+                Map<String, Object> cpu = QmpJson.object(entry, "a return entry");
+                vcpus.add(new QemuVcpu(QmpJson.intMember(cpu, "cpu-index"), QmpJson.longMember(cpu, "thread-id"),
+                        QmpJson.stringMember(cpu, "qom-path")));
             }
-        } catch (Json.JsonException e) {
+        } catch (QmpJson.Malformed e) {
             throw new QemuMonitorException("unexpected query-cpus-fast reply from " + domain.name() + ": "
                     + e.getMessage() + "; reply: " + reply, e);
         }
@@ -81,8 +80,8 @@ public final class QemuMonitor {
     static Object returnValue(String reply, String command) {
         Map<String, Object> top;
         try {
-            top = Json.object(Json.parse(reply), "the reply");
-        } catch (Json.JsonException e) {
+            top = QmpJson.object(QmpJson.parse(reply), "the reply");
+        } catch (QmpJson.Malformed e) {
             throw new QemuMonitorException("QEMU's reply to " + command + " is not valid JSON: " + e.getMessage(), e);
         }
         if (top.get("error") instanceof Map<?, ?> error) {
