@@ -4,6 +4,7 @@ import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.JmxRemoteServer;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.HostInfo;
 
 import javax.management.MBeanServer;
@@ -84,7 +85,7 @@ final class TlsFixture {
         Served(JmxRemoteServer.Settings settings) throws Exception {
             mbeanServer = MBeanServerFactory.newMBeanServer();
             connection = Connection.open("test:///default", false);
-            Domain domain = connection.lookupByName("test");
+            Domain domain = TestLibvirt.lookupByName(connection, "test");
             HostInfo host = connection.hostInfo();
             bean = new DomainVcpuBean(domain, () -> host, () -> { });
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());
