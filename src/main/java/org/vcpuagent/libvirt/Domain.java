@@ -89,7 +89,10 @@ public final class Domain implements AutoCloseable {
      * for that code libvirt is asked whether the domain still runs.
      */
     LibvirtException failure(DomainPtr d, String operation) {
-        Errors.Last last = Errors.take();
+        return meaning(d, operation, Errors.take());
+    }
+
+    private LibvirtException meaning(DomainPtr d, String operation, Errors.Last last) {
         boolean gone = LibvirtException.meansDomainGone(last.code())
                 || (last.code() == LibvirtException.ERR_OPERATION_INVALID && !stillActive(d));
         return last.toException(operation, gone, connection.lostWith(last.code()));
@@ -184,16 +187,19 @@ public final class Domain implements AutoCloseable {
      * having its persistent config changed. Drivers that know no flags (libvirt's test driver for
      * pinning) refuse LIVE with VIR_ERR_INVALID_ARG and get CURRENT, which on a running domain means
      * the same. libvirt gives other bad arguments that code too: those fail again under CURRENT with
-     * their own error, and a domain that no longer runs is never asked with CURRENT.
+     * their own error. A domain that no longer runs is never asked with CURRENT: its refusal says it is gone.
      */
     private void liveOrCurrent(String operation, FlagsCall change) {
         use(d -> {
             if (change.call(d, LibvirtNative.AFFECT_LIVE) >= 0) {
                 return null;
             }
-            LibvirtException refused = failure(d, operation);
-            if (refused.getCode() != LibvirtException.ERR_INVALID_ARG || !stillActive(d)) {
-                throw refused;
+            Errors.Last refused = Errors.take();
+            if (refused.code() != LibvirtException.ERR_INVALID_ARG) {
+                throw meaning(d, operation, refused);
+            }
+            if (!stillActive(d)) {
+                throw refused.toException(operation, true, connection.lostWith(refused.code()));
             }
             return check(d, change.call(d, LibvirtNative.AFFECT_CURRENT), operation);
         });

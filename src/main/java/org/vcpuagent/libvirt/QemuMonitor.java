@@ -60,7 +60,11 @@ public final class QemuMonitor {
      * @throws QemuMonitorException when QEMU answers with an error or with a reply of an unexpected shape
      */
     public static List<QemuVcpu> queryCpusFast(Domain domain) {
-        String reply = command(domain, "{\"execute\":\"query-cpus-fast\"}");
+        return cpusOf(command(domain, "{\"execute\":\"query-cpus-fast\"}"), domain.name());
+    }
+
+    /** Reads a {@code query-cpus-fast} reply from {@code domainName}'s QEMU. */
+    static List<QemuVcpu> cpusOf(String reply, String domainName) {
         List<QemuVcpu> vcpus = new ArrayList<>();
         try {
             for (Object entry : QmpJson.list(returnValue(reply, "query-cpus-fast"), "return")) {
@@ -69,7 +73,7 @@ public final class QemuMonitor {
                         QmpJson.stringMember(cpu, "qom-path")));
             }
         } catch (QmpJson.Malformed e) {
-            throw new QemuMonitorException("unexpected query-cpus-fast reply from " + domain.name() + ": "
+            throw new QemuMonitorException("unexpected query-cpus-fast reply from " + domainName + ": "
                     + e.getMessage() + "; reply: " + reply, e);
         }
         vcpus.sort(Comparator.comparingInt(QemuVcpu::cpuIndex));

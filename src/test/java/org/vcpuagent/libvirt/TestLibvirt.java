@@ -29,6 +29,8 @@ public final class TestLibvirt {
 
         int virDomainUndefine(DomainPtr domain);
 
+        int virDomainCreate(DomainPtr domain);
+
         int virDomainDestroy(DomainPtr domain);
     }
 
@@ -71,6 +73,11 @@ public final class TestLibvirt {
     /** Stops the domain at once ({@code virsh destroy}). */
     public static void destroy(Domain domain) {
         domain.use(d -> domain.check(d, LIB.virDomainDestroy(d), "virDomainDestroy(" + domain.name() + ")"));
+    }
+
+    /** Starts a defined domain ({@code virsh start}). */
+    public static void start(Domain domain) {
+        domain.use(d -> domain.check(d, LIB.virDomainCreate(d), "virDomainCreate(" + domain.name() + ")"));
     }
 
     /** Removes a stopped domain's persistent configuration ({@code virsh undefine}). */
