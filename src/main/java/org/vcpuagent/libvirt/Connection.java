@@ -1,15 +1,21 @@
 package org.vcpuagent.libvirt;
 
+import com.sun.jna.Callback;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * An open libvirt connection ({@code virConnectPtr}). Safe to use from many threads: libvirt
@@ -18,52 +24,66 @@ import java.util.List;
  */
 public final class Connection implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
     private static final LibvirtNative LIB = LibvirtNative.INSTANCE;
 
     private final String uri;
     private final boolean readOnly;
-    private final NativeHandle handle;
+    private final NativeHandle<ConnectPtr> handle;
     /**
      * Event registrations to undo before closing. Never held while waiting for the handle's lock,
      * so closing cannot deadlock with a registration.
      */
-    private final List<Integer> eventCallbackIds = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Integer> eventCallbackIds = Collections.synchronizedList(new ArrayList<>());
     private volatile LibvirtNative.CloseCallback closeCallback;
 
-    private Connection(String uri, boolean readOnly, Pointer ptr) {
+    private Connection(String uri, boolean readOnly, ConnectPtr ptr) {
         this.uri = uri;
         this.readOnly = readOnly;
-        this.handle = new NativeHandle("libvirt connection to " + uri, ptr, this::unsubscribeAndClose);
+        this.handle = new NativeHandle<>("libvirt connection to " + uri, ptr, this::unsubscribeAndClose);
     }
 
     /** Opens {@code uri}; read-only connections are refused every change by libvirt itself. */
     public static Connection open(String uri, boolean readOnly) {
         EventLoop.ensureRunning();
-        Pointer ptr = readOnly ? LIB.virConnectOpenReadOnly(uri) : LIB.virConnectOpen(uri);
+        ConnectPtr ptr = readOnly ? LIB.virConnectOpenReadOnly(uri) : LIB.virConnectOpen(uri);
         if (ptr == null) {
             throw Errors.last(readOnly ? "virConnectOpenReadOnly(" + uri + ")" : "virConnectOpen(" + uri + ")");
         }
         return new Connection(uri, readOnly, ptr);
     }
 
-    /** The version of the libvirt library loaded in this process, e.g. {@code 9.0.0}. */
-    public static String libraryVersion() {
-        Errors.init();
-        NativeLongByReference v = new NativeLongByReference();
-        Errors.check(LIB.virGetVersion(v, null, null), "virGetVersion");
-        return versionText(v.getValue().longValue());
-    }
-
     static String versionText(long v) {
         return (v / 1_000_000) + "." + (v / 1000 % 1000) + "." + (v % 1000);
     }
 
-    public String uri() {
-        return uri;
+    <T> T use(Function<ConnectPtr, T> call) {
+        return handle.use(call);
     }
 
-    <T> T use(java.util.function.Function<Pointer, T> call) {
-        return handle.use(call);
+    /** Returns {@code rc}, or throws libvirt's error for the failed call on {@code c}. */
+    int check(ConnectPtr c, int rc, String operation) {
+        if (rc < 0) {
+            throw failure(c, operation);
+        }
+        return rc;
+    }
+
+    /**
+     * libvirt's error for the failed call on {@code c}. Whether the connection is lost is asked of libvirt
+     * while {@code c} is at hand: an I/O error on a broken socket and a failed system call on a healthy
+     * connection share one code.
+     */
+    LibvirtException failure(ConnectPtr c, String operation) {
+        Errors.Last last = Errors.take();
+        boolean lost = LibvirtException.meansConnectionLost(last.code()) || LIB.virConnectIsAlive(c) != 1;
+        LIB.virResetLastError();
+        return last.toException(operation, LibvirtException.meansDomainGone(last.code()), lost);
+    }
+
+    /** Whether a call on one of this connection's domains that failed with libvirt error {@code code} lost it. */
+    boolean lostWith(int code) {
+        return LibvirtException.meansConnectionLost(code) || !isAlive();
     }
 
     /** The URI libvirt resolved, e.g. {@code qemu:///system} for an empty one. */
@@ -71,7 +91,7 @@ public final class Connection implements AutoCloseable {
         return use(c -> {
             Pointer p = LIB.virConnectGetURI(c);
             if (p == null) {
-                throw Errors.last("virConnectGetURI");
+                throw failure(c, "virConnectGetURI");
             }
             try {
                 return p.getString(0, StandardCharsets.UTF_8.name());
@@ -85,22 +105,24 @@ public final class Connection implements AutoCloseable {
     public String libvirtVersion() {
         return use(c -> {
             NativeLongByReference v = new NativeLongByReference();
-            Errors.check(LIB.virConnectGetLibVersion(c, v), "virConnectGetLibVersion");
+            check(c, LIB.virConnectGetLibVersion(c, v), "virConnectGetLibVersion");
             return versionText(v.getValue().longValue());
         });
     }
 
+    /** False once closed, or once libvirt found the connection broken. */
     public boolean isAlive() {
-        if (handle.isFreed()) {
+        try {
+            return use(c -> LIB.virConnectIsAlive(c) == 1);
+        } catch (HandleClosedException e) {
             return false;
         }
-        return use(c -> LIB.virConnectIsAlive(c) == 1);
     }
 
     public HostInfo hostInfo() {
         return use(c -> {
             VirNodeInfo info = new VirNodeInfo();
-            Errors.check(LIB.virNodeGetInfo(c, info), "virNodeGetInfo");
+            check(c, LIB.virNodeGetInfo(c, info), "virNodeGetInfo");
             info.read();
             PointerByReference mapRef = new PointerByReference();
             IntByReference online = new IntByReference();
@@ -108,7 +130,7 @@ public final class Connection implements AutoCloseable {
             CpuMap onlineCpus;
             int rc = LIB.virNodeGetCPUMap(c, mapRef, online, 0);
             if (rc < 0) {
-                LibvirtException e = Errors.last("virNodeGetCPUMap");
+                LibvirtException e = failure(c, "virNodeGetCPUMap");
                 if (e.getCode() != LibvirtException.ERR_NO_SUPPORT) {
                     throw e;
                 }
@@ -135,63 +157,43 @@ public final class Connection implements AutoCloseable {
 
     /** Running and paused domains. The caller closes each one. */
     public List<Domain> listActiveDomains() {
-        return use(c -> {
-            PointerByReference arrayRef = new PointerByReference();
-            int n = Errors.check(LIB.virConnectListAllDomains(c, arrayRef, LibvirtNative.LIST_DOMAINS_ACTIVE),
-                    "virConnectListAllDomains");
-            Pointer array = arrayRef.getValue();
-            List<Domain> domains = new ArrayList<>(n);
-            try {
-                Pointer[] ptrs = n == 0 ? new Pointer[0] : array.getPointerArray(0, n);
-                int i = 0;
-                try {
-                    for (; i < n; i++) {
-                        domains.add(new Domain(this, ptrs[i]));
-                    }
-                } catch (RuntimeException e) {
-                    // Free what was not yet wrapped, and what was: nothing may leak on a failure.
-                    for (int j = i; j < n; j++) {
-                        LIB.virDomainFree(ptrs[j]);
-                    }
-                    domains.forEach(Domain::close);
-                    throw e;
-                }
-            } finally {
-                LibvirtNative.free(array);
-            }
-            return domains;
-        });
+        return use(c -> listAll(c, LibvirtNative.LIST_DOMAINS_ACTIVE, d -> new Domain(this, d), Domain::close,
+                LIB::virDomainFree));
     }
 
-    public Domain lookupByUuid(String uuid) {
-        return use(c -> {
-            Pointer d = LIB.virDomainLookupByUUIDString(c, uuid);
-            if (d == null) {
-                throw Errors.last("virDomainLookupByUUIDString(" + uuid + ")");
+    /**
+     * The domains {@code virConnectListAllDomains} hands over, each wrapped. {@code wrap} owns the pointer it is
+     * given: when it fails, it has freed it. On any failure every other pointer is freed once, by closing what
+     * was wrapped ({@code close}) and freeing what was not ({@code free}), and the failure is thrown.
+     * Package-private so that a test can make a wrap fail, which libvirt cannot be made to do.
+     */
+    <D> List<D> listAll(ConnectPtr c, int flags, Function<DomainPtr, D> wrap, Consumer<D> close,
+                        Consumer<DomainPtr> free) {
+        PointerByReference arrayRef = new PointerByReference();
+        int n = check(c, LIB.virConnectListAllDomains(c, arrayRef, flags), "virConnectListAllDomains");
+        Pointer array = arrayRef.getValue();
+        Pointer[] ptrs;
+        try {
+            ptrs = n == 0 ? new Pointer[0] : array.getPointerArray(0, n);
+        } finally {
+            LibvirtNative.free(array);
+        }
+        List<D> wrapped = new ArrayList<>(n);
+        int next = 0;
+        try {
+            while (next < n) {
+                // Counted before the wrap: a wrap that throws has freed its own pointer already.
+                DomainPtr d = DomainPtr.at(ptrs[next++]);
+                wrapped.add(wrap.apply(d));
             }
-            return new Domain(this, d);
-        });
-    }
-
-    public Domain lookupByName(String name) {
-        return use(c -> {
-            Pointer d = LIB.virDomainLookupByName(c, name);
-            if (d == null) {
-                throw Errors.last("virDomainLookupByName(" + name + ")");
+            return wrapped;
+        } catch (RuntimeException | Error e) {
+            for (int j = next; j < n; j++) {
+                free.accept(DomainPtr.at(ptrs[j]));
             }
-            return new Domain(this, d);
-        });
-    }
-
-    /** Starts a transient domain from XML ({@code virsh create}). */
-    public Domain createXml(String xml) {
-        return use(c -> {
-            Pointer d = LIB.virDomainCreateXML(c, xml, 0);
-            if (d == null) {
-                throw Errors.last("virDomainCreateXML");
-            }
-            return new Domain(this, d);
-        });
+            wrapped.forEach(close);
+            throw e;
+        }
     }
 
     /**
@@ -201,18 +203,18 @@ public final class Connection implements AutoCloseable {
     public void subscribe(DomainEventListener listener) {
         LibvirtNative.LifecycleCallback lifecycle = (c, dom, event, detail, opaque) -> {
             try {
-                listener.lifecycle(uuidOf(dom), LIB.virDomainGetName(dom), event, detail);
+                listener.lifecycle(Domain.uuidOf(dom), Domain.nameOf(dom), event, detail);
             } catch (Throwable t) {
                 // Nothing may unwind into libvirt's event loop.
-                org.slf4j.LoggerFactory.getLogger(Connection.class).warn("domain event listener failed", t);
+                LOG.warn("domain event listener failed", t);
             }
             return 0;
         };
         LibvirtNative.TunableCallback tunable = (c, dom, params, nparams, opaque) -> {
             try {
-                listener.tunable(uuidOf(dom), LIB.virDomainGetName(dom));
+                listener.tunable(Domain.uuidOf(dom), Domain.nameOf(dom));
             } catch (Throwable t) {
-                org.slf4j.LoggerFactory.getLogger(Connection.class).warn("domain event listener failed", t);
+                LOG.warn("domain event listener failed", t);
             }
         };
         register(LibvirtNative.EVENT_ID_LIFECYCLE, lifecycle, "lifecycle");
@@ -226,19 +228,17 @@ public final class Connection implements AutoCloseable {
         }
     }
 
-    private void register(int eventId, com.sun.jna.Callback cb, String what) {
+    private void register(int eventId, Callback cb, String what) {
         Pointer opaque = CallbackKeeper.hold(cb);
-        int id = use(c -> LIB.virConnectDomainEventRegisterAny(c, null, eventId, cb, opaque, CallbackKeeper.RELEASE));
-        if (id < 0) {
-            CallbackKeeper.drop(opaque);
-            throw Errors.last("virConnectDomainEventRegisterAny(" + what + ")");
-        }
+        int id = use(c -> {
+            int rc = LIB.virConnectDomainEventRegisterAny(c, null, eventId, cb, opaque, CallbackKeeper.RELEASE);
+            if (rc < 0) {
+                CallbackKeeper.drop(opaque);
+                throw failure(c, "virConnectDomainEventRegisterAny(" + what + ")");
+            }
+            return rc;
+        });
         eventCallbackIds.add(id);
-    }
-
-    private static String uuidOf(Pointer dom) {
-        byte[] buf = new byte[37];
-        return LIB.virDomainGetUUIDString(dom, buf) < 0 ? "" : new String(buf, 0, 36, StandardCharsets.US_ASCII);
     }
 
     /**
@@ -247,26 +247,30 @@ public final class Connection implements AutoCloseable {
      *
      * @return false when the driver cannot break (in-process drivers such as test:///)
      */
-    public boolean onClose(java.util.function.Consumer<String> onClosed) {
+    public boolean onClose(Consumer<String> onClosed) {
         LibvirtNative.CloseCallback cb = (c, reason, opaque) -> {
             try {
                 onClosed.accept(closeReason(reason));
             } catch (Throwable t) {
-                org.slf4j.LoggerFactory.getLogger(Connection.class).warn("close listener failed", t);
+                LOG.warn("close listener failed", t);
             }
         };
         Pointer opaque = CallbackKeeper.hold(cb);
-        int rc = use(c -> LIB.virConnectRegisterCloseCallback(c, cb, opaque, CallbackKeeper.RELEASE));
-        if (rc < 0) {
+        boolean registered = use(c -> {
+            if (LIB.virConnectRegisterCloseCallback(c, cb, opaque, CallbackKeeper.RELEASE) >= 0) {
+                return true;
+            }
             CallbackKeeper.drop(opaque);
-            LibvirtException e = Errors.last("virConnectRegisterCloseCallback");
+            LibvirtException e = failure(c, "virConnectRegisterCloseCallback");
             if (e.getCode() == LibvirtException.ERR_NO_SUPPORT) {
                 return false;
             }
             throw e;
+        });
+        if (registered) {
+            closeCallback = cb;
         }
-        closeCallback = cb;
-        return true;
+        return registered;
     }
 
     static String closeReason(int reason) {
@@ -286,20 +290,23 @@ public final class Connection implements AutoCloseable {
      * @return false when the driver has no keepalive (local in-process drivers such as test:///)
      */
     public boolean setKeepAlive(int intervalSeconds, int count) {
-        int rc = use(c -> LIB.virConnectSetKeepAlive(c, intervalSeconds, count));
-        if (rc < 0) {
-            LibvirtException e = Errors.last("virConnectSetKeepAlive");
-            if (e.getCode() == LibvirtException.ERR_NO_SUPPORT || e.getCode() == LibvirtException.ERR_INVALID_ARG
-                    || e.getCode() == LibvirtException.ERR_OPERATION_INVALID) {
-                return false;
+        return use(c -> {
+            int rc = LIB.virConnectSetKeepAlive(c, intervalSeconds, count);
+            if (rc < 0) {
+                LibvirtException e = failure(c, "virConnectSetKeepAlive");
+                if (e.getCode() == LibvirtException.ERR_NO_SUPPORT || e.getCode() == LibvirtException.ERR_INVALID_ARG
+                        || e.getCode() == LibvirtException.ERR_OPERATION_INVALID) {
+                    return false;
+                }
+                throw e;
             }
-            throw e;
-        }
-        return rc == 0;
+            // 1: the other side knows no keepalive messages.
+            return rc == 0;
+        });
     }
 
     /** Undoes event registrations, then closes; runs once, under the handle's write lock. */
-    private void unsubscribeAndClose(Pointer c) {
+    private void unsubscribeAndClose(ConnectPtr c) {
         List<Integer> ids;
         synchronized (eventCallbackIds) {
             ids = new ArrayList<>(eventCallbackIds);

@@ -1,7 +1,6 @@
 package org.vcpuagent.libvirt;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.DomainState;
@@ -22,27 +21,46 @@ public final class Domain implements AutoCloseable {
 
     private static final LibvirtNative LIB = LibvirtNative.INSTANCE;
 
+    /** {@code VIR_UUID_STRING_BUFLEN}: 36 characters and a NUL. */
+    private static final int UUID_BUFLEN = 37;
+
+    /** Asked whether a failure lost it; a domain's calls never close it. */
     private final Connection connection;
-    private final NativeHandle handle;
+    private final NativeHandle<DomainPtr> handle;
     private final String name;
     private final String uuid;
 
-    Domain(Connection connection, Pointer ptr) {
+    /** Takes ownership of {@code ptr}: freed by {@link #close}, or here at once when reading it fails. */
+    Domain(Connection connection, DomainPtr ptr) {
         this.connection = connection;
-        this.handle = new NativeHandle("libvirt domain handle", ptr, LIB::virDomainFree);
+        this.handle = new NativeHandle<>("libvirt domain handle", ptr, LIB::virDomainFree);
+        String n;
+        String u;
         try {
-            String n = LIB.virDomainGetName(ptr);
-            if (n == null) {
-                throw Errors.last("virDomainGetName");
-            }
-            byte[] buf = new byte[37];
-            Errors.check(LIB.virDomainGetUUIDString(ptr, buf), "virDomainGetUUIDString");
-            this.name = n;
-            this.uuid = new String(buf, 0, 36, StandardCharsets.US_ASCII);
+            n = nameOf(ptr);
+            u = uuidOf(ptr);
         } catch (RuntimeException e) {
             handle.free();
             throw e;
         }
+        this.name = n;
+        this.uuid = u;
+    }
+
+    /** The name of the domain at {@code d}, which the caller keeps valid. */
+    static String nameOf(DomainPtr d) {
+        String n = LIB.virDomainGetName(d);
+        if (n == null) {
+            throw Errors.last("virDomainGetName");
+        }
+        return n;
+    }
+
+    /** The UUID of the domain at {@code d}, which the caller keeps valid, in libvirt's text form. */
+    static String uuidOf(DomainPtr d) {
+        byte[] buf = new byte[UUID_BUFLEN];
+        Errors.check(LIB.virDomainGetUUIDString(d, buf), "virDomainGetUUIDString");
+        return new String(buf, 0, UUID_BUFLEN - 1, StandardCharsets.US_ASCII);
     }
 
     public String name() {
@@ -53,17 +71,45 @@ public final class Domain implements AutoCloseable {
         return uuid;
     }
 
-    public Connection connection() {
-        return connection;
-    }
-
-    <T> T use(Function<Pointer, T> call) {
+    <T> T use(Function<DomainPtr, T> call) {
         return handle.use(call);
     }
 
-    /** The hypervisor's id, or -1 when the domain is not running. */
-    public int id() {
-        return use(LIB::virDomainGetID);
+    /** Returns {@code rc}, or throws libvirt's error for the failed call on {@code d}. */
+    int check(DomainPtr d, int rc, String operation) {
+        if (rc < 0) {
+            throw failure(d, operation);
+        }
+        return rc;
+    }
+
+    /**
+     * libvirt's error for the failed call on {@code d}, with what it means decided now, while {@code d} is at
+     * hand. A stopped domain and an operation refused for another reason share VIR_ERR_OPERATION_INVALID, so
+     * for that code libvirt is asked whether the domain still runs.
+     */
+    LibvirtException failure(DomainPtr d, String operation) {
+        return meaning(d, operation, Errors.take());
+    }
+
+    private LibvirtException meaning(DomainPtr d, String operation, Errors.Last last) {
+        boolean gone = LibvirtException.meansDomainGone(last.code())
+                || (last.code() == LibvirtException.ERR_OPERATION_INVALID && !stillActive(d));
+        return last.toException(operation, gone, connection.lostWith(last.code()));
+    }
+
+    /** False when libvirt says the domain is stopped or no longer exists; true when it runs or cannot tell. */
+    private static boolean stillActive(DomainPtr d) {
+        int rc = LIB.virDomainIsActive(d);
+        if (rc < 0) {
+            return !LibvirtException.meansDomainGone(Errors.take().code());
+        }
+        return rc == 1;
+    }
+
+    /** Whether the domain is running or paused now. */
+    public boolean isActive() {
+        return use(d -> check(d, LIB.virDomainIsActive(d), "virDomainIsActive(" + name + ")") == 1);
     }
 
     /** libvirt's {@code virDomainState} number. */
@@ -71,7 +117,7 @@ public final class Domain implements AutoCloseable {
         return use(d -> {
             IntByReference state = new IntByReference();
             IntByReference reason = new IntByReference();
-            Errors.check(LIB.virDomainGetState(d, state, reason, 0), "virDomainGetState(" + name + ")");
+            check(d, LIB.virDomainGetState(d, state, reason, 0), "virDomainGetState(" + name + ")");
             return state.getValue();
         });
     }
@@ -82,26 +128,20 @@ public final class Domain implements AutoCloseable {
 
     /** The most vCPUs the running domain can have. */
     public int maxVcpus() {
-        return use(d -> Errors.check(LIB.virDomainGetVcpusFlags(d, LibvirtNative.AFFECT_LIVE | LibvirtNative.VCPU_MAXIMUM),
+        return use(d -> check(d, LIB.virDomainGetVcpusFlags(d, LibvirtNative.AFFECT_LIVE | LibvirtNative.VCPU_MAXIMUM),
                 "virDomainGetVcpusFlags(" + name + ", LIVE|MAXIMUM)"));
     }
 
     /** How many vCPUs the running domain has now. */
     public int vcpuCount() {
-        return use(d -> Errors.check(LIB.virDomainGetVcpusFlags(d, LibvirtNative.AFFECT_LIVE),
+        return use(d -> check(d, LIB.virDomainGetVcpusFlags(d, LibvirtNative.AFFECT_LIVE),
                 "virDomainGetVcpusFlags(" + name + ", LIVE)"));
-    }
-
-    /** How many vCPUs the persistent configuration starts the domain with. */
-    public int configVcpuCount() {
-        return use(d -> Errors.check(LIB.virDomainGetVcpusFlags(d, LibvirtNative.AFFECT_CONFIG),
-                "virDomainGetVcpusFlags(" + name + ", CONFIG)"));
     }
 
     /** The request's SetVcpus, applied to the running domain and, if asked, to its persistent config. */
     public void setVcpus(int count, boolean alsoPersistentConfig) {
         int flags = LibvirtNative.AFFECT_LIVE | (alsoPersistentConfig ? LibvirtNative.AFFECT_CONFIG : 0);
-        use(d -> Errors.check(LIB.virDomainSetVcpusFlags(d, count, flags),
+        use(d -> check(d, LIB.virDomainSetVcpusFlags(d, count, flags),
                 "virDomainSetVcpusFlags(" + name + ", " + count + ")"));
     }
 
@@ -115,7 +155,7 @@ public final class Domain implements AutoCloseable {
         return use(d -> {
             byte[] cpumaps = new byte[maxinfo * maplen];
             try (Memory infos = new Memory((long) Math.max(1, maxinfo) * VirVcpuInfo.SIZE)) {
-                int n = Errors.check(LIB.virDomainGetVcpus(d, infos, maxinfo, cpumaps, maplen),
+                int n = check(d, LIB.virDomainGetVcpus(d, infos, maxinfo, cpumaps, maplen),
                         "virDomainGetVcpus(" + name + ")");
                 List<VcpuInfo> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
@@ -133,32 +173,43 @@ public final class Domain implements AutoCloseable {
 
     /** The request's PinVcpu on the running domain; {@code cpumap.length} is libvirt's {@code maplen}. */
     public void pinVcpu(int vcpu, byte[] cpumap) {
-        String op = "virDomainPinVcpuFlags(" + name + ", vcpu " + vcpu + ")";
-        liveOrCurrent(flags -> use(d -> Errors.check(LIB.virDomainPinVcpuFlags(d, vcpu, cpumap, cpumap.length, flags), op)));
+        liveOrCurrent("virDomainPinVcpuFlags(" + name + ", vcpu " + vcpu + ")",
+                (d, flags) -> LIB.virDomainPinVcpuFlags(d, vcpu, cpumap, cpumap.length, flags));
+    }
+
+    /** A libvirt change that takes {@code VIR_DOMAIN_AFFECT_*} flags and returns libvirt's status. */
+    private interface FlagsCall {
+        int call(DomainPtr d, int flags);
     }
 
     /**
      * Runs a change with the LIVE flag, so that a domain that stopped meanwhile is refused rather than
      * having its persistent config changed. Drivers that know no flags (libvirt's test driver for
-     * pinning) get CURRENT, which on a running domain means the same.
+     * pinning) refuse LIVE with VIR_ERR_INVALID_ARG and get CURRENT, which on a running domain means
+     * the same. libvirt gives other bad arguments that code too: those fail again under CURRENT with
+     * their own error. A domain that no longer runs is never asked with CURRENT: its refusal says it is gone.
      */
-    private void liveOrCurrent(java.util.function.IntConsumer call) {
-        try {
-            call.accept(LibvirtNative.AFFECT_LIVE);
-        } catch (LibvirtException e) {
-            if (e.getCode() != LibvirtException.ERR_INVALID_ARG || e.getLibvirtMessage() == null
-                    || !e.getLibvirtMessage().startsWith("unsupported flags")) {
-                throw e;
+    private void liveOrCurrent(String operation, FlagsCall change) {
+        use(d -> {
+            if (change.call(d, LibvirtNative.AFFECT_LIVE) >= 0) {
+                return null;
             }
-            call.accept(LibvirtNative.AFFECT_CURRENT);
-        }
+            Errors.Last refused = Errors.take();
+            if (refused.code() != LibvirtException.ERR_INVALID_ARG) {
+                throw meaning(d, operation, refused);
+            }
+            if (!stillActive(d)) {
+                throw refused.toException(operation, true, connection.lostWith(refused.code()));
+            }
+            return check(d, change.call(d, LibvirtNative.AFFECT_CURRENT), operation);
+        });
     }
 
     /** The configured pinning of the running domain, one map per vCPU up to its maximum. */
     public List<CpuMap> vcpuPinInfo(int ncpumaps, int maplen) {
         return use(d -> {
             byte[] maps = new byte[ncpumaps * maplen];
-            int n = Errors.check(LIB.virDomainGetVcpuPinInfo(d, ncpumaps, maps, maplen, LibvirtNative.AFFECT_LIVE),
+            int n = check(d, LIB.virDomainGetVcpuPinInfo(d, ncpumaps, maps, maplen, LibvirtNative.AFFECT_LIVE),
                     "virDomainGetVcpuPinInfo(" + name + ")");
             List<CpuMap> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -172,20 +223,15 @@ public final class Domain implements AutoCloseable {
     public CpuMap emulatorPinInfo(int maplen) {
         return use(d -> {
             byte[] map = new byte[maplen];
-            int rc = Errors.check(LIB.virDomainGetEmulatorPinInfo(d, map, maplen, LibvirtNative.AFFECT_LIVE),
+            int rc = check(d, LIB.virDomainGetEmulatorPinInfo(d, map, maplen, LibvirtNative.AFFECT_LIVE),
                     "virDomainGetEmulatorPinInfo(" + name + ")");
             return rc == 0 ? CpuMap.of() : CpuMap.fromBytes(map);
         });
     }
 
     public void pinEmulator(byte[] cpumap) {
-        String op = "virDomainPinEmulator(" + name + ")";
-        liveOrCurrent(flags -> use(d -> Errors.check(LIB.virDomainPinEmulator(d, cpumap, cpumap.length, flags), op)));
-    }
-
-    /** Stops the domain at once ({@code virsh destroy}). */
-    public void destroy() {
-        use(d -> Errors.check(LIB.virDomainDestroy(d), "virDomainDestroy(" + name + ")"));
+        liveOrCurrent("virDomainPinEmulator(" + name + ")",
+                (d, flags) -> LIB.virDomainPinEmulator(d, cpumap, cpumap.length, flags));
     }
 
     /** Frees the handle; the domain itself is not touched. */

@@ -6,7 +6,6 @@ import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.VcpuStats;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -25,16 +24,12 @@ import java.util.regex.Pattern;
 public final class DomainStatsReader {
 
     private static final StatsNative STATS = StatsNative.INSTANCE;
-    private static final LibvirtNative LIB = LibvirtNative.INSTANCE;
 
     /**
      * The groups asked for. State is not in the model yet, but it costs no QEMU round trip, and libvirt
      * lists every domain asked about either way (with no parameters at all when a driver has no vCPU group).
      */
     static final int GROUPS = StatsNative.STATS_STATE | StatsNative.STATS_VCPU;
-
-    /** {@code VIR_UUID_STRING_BUFLEN}: 36 characters and a NUL. */
-    private static final int UUID_BUFLEN = 37;
 
     /** {@code VIR_FROM_NONE}: for errors this binding raises itself, not libvirt. */
     private static final int VIR_FROM_NONE = 0;
@@ -45,29 +40,22 @@ public final class DomainStatsReader {
     }
 
     /**
-     * The vCPU statistics of every running or paused domain, by UUID, in libvirt's order.
-     *
-     * <p>Waits for domains busy with another job: during a vCPU unplug that times out this takes about
-     * 5 s. Pollers that must not stall use {@link #allActiveWithoutWaiting}.
-     */
-    public static Map<String, DomainVcpuStats> allActive(Connection connection) {
-        return allActive(connection, StatsNative.GET_ALL_DOMAINS_STATS_ACTIVE);
-    }
-
-    /**
-     * As {@link #allActive}, but a domain busy with another job (e.g. a vCPU unplug waiting for the guest)
-     * is read at once with what libvirt has without asking QEMU. On libvirt 9.0 with QEMU 7.2 that is the
-     * same set of values, since only {@code vcpu.N.halted} needs QEMU and it is not reported there anyway.
+     * The vCPU statistics of every running or paused domain, by UUID, in libvirt's order. A domain busy with
+     * another job (e.g. a vCPU unplug waiting for the guest) is read at once with what libvirt has without
+     * asking QEMU, so that a poller never stalls behind the job. On libvirt 9.0 with QEMU 7.2 that is the
+     * same set of values as waiting would give, since only {@code vcpu.N.halted} needs QEMU and it is not
+     * reported there anyway.
      */
     public static Map<String, DomainVcpuStats> allActiveWithoutWaiting(Connection connection) {
         return allActive(connection,
                 StatsNative.GET_ALL_DOMAINS_STATS_ACTIVE | StatsNative.GET_ALL_DOMAINS_STATS_NOWAIT);
     }
 
-    private static Map<String, DomainVcpuStats> allActive(Connection connection, int flags) {
+    /** {@link #allActiveWithoutWaiting} with other flags; package-private for the tests' waiting read. */
+    static Map<String, DomainVcpuStats> allActive(Connection connection, int flags) {
         return connection.use(c -> {
             PointerByReference list = new PointerByReference();
-            int n = Errors.check(STATS.virConnectGetAllDomainStats(c, GROUPS, list, flags),
+            int n = connection.check(c, STATS.virConnectGetAllDomainStats(c, GROUPS, list, flags),
                     "virConnectGetAllDomainStats");
             Map<String, DomainVcpuStats> byUuid = new LinkedHashMap<>();
             for (DomainVcpuStats s : readAndFree(list.getValue(), n)) {
@@ -86,7 +74,7 @@ public final class DomainStatsReader {
     public static DomainVcpuStats of(Domain domain) {
         return domain.use(d -> {
             PointerByReference list = new PointerByReference();
-            int n = Errors.check(STATS.virDomainListGetStats(new Pointer[] {d, null}, GROUPS, list, 0),
+            int n = domain.check(d, STATS.virDomainListGetStats(new Pointer[] {d.getPointer(), null}, GROUPS, list, 0),
                     "virDomainListGetStats(" + domain.name() + ")");
             List<DomainVcpuStats> records = readAndFree(list.getValue(), n);
             if (records.isEmpty()) {
@@ -120,14 +108,8 @@ public final class DomainStatsReader {
 
     private static DomainVcpuStats read(VirDomainStatsRecord record) {
         // The record's domain reference belongs to the list; it is only read here, never freed.
-        byte[] uuid = new byte[UUID_BUFLEN];
-        Errors.check(LIB.virDomainGetUUIDString(record.dom, uuid), "virDomainGetUUIDString");
-        String name = LIB.virDomainGetName(record.dom);
-        if (name == null) {
-            throw Errors.last("virDomainGetName");
-        }
         Map<String, Object> params = TypedParameters.decode(record.params, record.nparams);
-        return toModel(new String(uuid, 0, UUID_BUFLEN - 1, StandardCharsets.US_ASCII), name, params);
+        return toModel(Domain.uuidOf(record.dom), Domain.nameOf(record.dom), params);
     }
 
     /** Builds the model from decoded parameters; package-private so that it can be tested without libvirt. */

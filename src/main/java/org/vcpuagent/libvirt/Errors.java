@@ -1,11 +1,13 @@
 package org.vcpuagent.libvirt;
 
 /**
- * Turns libvirt's thread-local last error into a {@link LibvirtException}.
+ * Reads libvirt's thread-local last error.
  *
  * <p>libvirt keeps the last error per thread, so it must be read on the thread that made the
- * failing call and before any other libvirt call; every wrapper calls {@link #check} right after
- * the native call for that reason.
+ * failing call and before any other libvirt call; every wrapper reads it right after the native
+ * call for that reason. What an error means (domain gone, connection lost) is decided by
+ * {@link Domain} and {@link Connection}, which hold the pointers to ask libvirt with; this class
+ * knows only the error codes.
  */
 final class Errors {
 
@@ -17,6 +19,15 @@ final class Errors {
         LibvirtNative.INSTANCE.virSetErrorFunc(null, SILENT);
     }
 
+    /** libvirt's last error, copied out of libvirt's memory. */
+    record Last(int code, int domain, String message) {
+
+        /** The exception for this error, with what it means as the caller found out. */
+        LibvirtException toException(String operation, boolean domainGone, boolean connectionLost) {
+            return new LibvirtException(operation, code, domain, message, domainGone, connectionLost);
+        }
+    }
+
     private Errors() {
     }
 
@@ -24,13 +35,20 @@ final class Errors {
     static void init() {
     }
 
-    static LibvirtException last(String operation) {
+    /** Copies and clears this thread's last error. */
+    static Last take() {
         VirError err = LibvirtNative.INSTANCE.virGetLastError();
-        LibvirtException ex = err == null
-                ? new LibvirtException(operation, -1, -1, "no error detail reported by libvirt")
-                : new LibvirtException(operation, err.code, err.domain, err.message);
+        Last last = err == null ? new Last(-1, -1, "no error detail reported by libvirt")
+                : new Last(err.code, err.domain, err.message);
         LibvirtNative.INSTANCE.virResetLastError();
-        return ex;
+        return last;
+    }
+
+    /** The last error, classified by its code alone: for calls made with no connection or domain at hand. */
+    static LibvirtException last(String operation) {
+        Last last = take();
+        return last.toException(operation, LibvirtException.meansDomainGone(last.code()),
+                LibvirtException.meansConnectionLost(last.code()));
     }
 
     static int check(int rc, String operation) {

@@ -2,7 +2,10 @@ package org.vcpuagent.libvirt;
 
 /**
  * A libvirt call failed. Carries libvirt's own error code, error domain and message, as
- * {@code virGetLastError} reported them on the calling thread.
+ * {@code virGetLastError} reported them on the calling thread, and what the failure means for the
+ * caller ({@link #isDomainGone()}, {@link #isConnectionLost()}), decided when it was thrown by
+ * error code and, where a code is ambiguous, by asking libvirt; never by libvirt's message, which
+ * libvirt translates.
  */
 public class LibvirtException extends RuntimeException {
 
@@ -26,14 +29,34 @@ public class LibvirtException extends RuntimeException {
     private final int errorDomain;
     private final String operation;
     private final String libvirtMessage;
+    private final boolean domainGone;
+    private final boolean connectionLost;
 
+    /** A failure whose meaning follows from its code alone. */
     public LibvirtException(String operation, int code, int errorDomain, String libvirtMessage) {
+        this(operation, code, errorDomain, libvirtMessage, meansDomainGone(code), meansConnectionLost(code));
+    }
+
+    LibvirtException(String operation, int code, int errorDomain, String libvirtMessage, boolean domainGone,
+                     boolean connectionLost) {
         super(operation + " failed: " + (libvirtMessage == null ? "unknown libvirt error" : libvirtMessage)
                 + " (libvirt error code " + code + ", domain " + errorDomain + ")");
         this.operation = operation;
         this.code = code;
         this.errorDomain = errorDomain;
         this.libvirtMessage = libvirtMessage;
+        this.domainGone = domainGone;
+        this.connectionLost = connectionLost;
+    }
+
+    /** Codes that say the domain no longer exists, whatever else is true. */
+    static boolean meansDomainGone(int code) {
+        return code == ERR_NO_DOMAIN || code == ERR_INVALID_DOMAIN;
+    }
+
+    /** Codes that say the connection is broken, whatever else is true. */
+    static boolean meansConnectionLost(int code) {
+        return code == ERR_INVALID_CONN || code == ERR_NO_CONNECT || code == ERR_RPC;
     }
 
     /** libvirt's {@code virErrorNumber}. */
@@ -58,15 +81,11 @@ public class LibvirtException extends RuntimeException {
 
     /** The domain is gone (destroyed, undefined) or no longer running. */
     public boolean isDomainGone() {
-        return code == ERR_NO_DOMAIN || code == ERR_INVALID_DOMAIN
-                || (code == ERR_OPERATION_INVALID && libvirtMessage != null
-                    && libvirtMessage.contains("not running"));
+        return domainGone;
     }
 
     /** The connection to libvirt is broken; a reconnect is needed. */
     public boolean isConnectionLost() {
-        return code == ERR_INVALID_CONN || code == ERR_NO_CONNECT || code == ERR_RPC
-                || (code == ERR_SYSTEM_ERROR && libvirtMessage != null
-                    && libvirtMessage.contains("connection"));
+        return connectionLost;
     }
 }

@@ -14,6 +14,7 @@ import com.sun.jna.ptr.PointerByReference;
  * <p>Only {@link Connection} and {@link Domain} call this; everything above them sees Java types
  * and {@link LibvirtException}. Functions that hand over memory the caller must free return
  * {@link Pointer}, never {@code String}, so that the memory can be freed after it is copied.
+ * Connections and domains are {@link ConnectPtr} and {@link DomainPtr}, never a bare pointer.
  */
 interface LibvirtNative extends Library {
 
@@ -33,70 +34,57 @@ interface LibvirtNative extends Library {
 
     void virResetLastError();
 
-    // --- library and connections (libvirt-host.h) ---
+    // --- connections (libvirt-host.h) ---
 
-    int virGetVersion(NativeLongByReference libVer, String type, NativeLongByReference typeVer);
+    ConnectPtr virConnectOpen(String name);
 
-    Pointer virConnectOpen(String name);
+    ConnectPtr virConnectOpenReadOnly(String name);
 
-    Pointer virConnectOpenReadOnly(String name);
-
-    int virConnectClose(Pointer conn);
+    int virConnectClose(ConnectPtr conn);
 
     /** Returns a string the caller frees. */
-    Pointer virConnectGetURI(Pointer conn);
+    Pointer virConnectGetURI(ConnectPtr conn);
 
-    int virConnectGetLibVersion(Pointer conn, NativeLongByReference libVer);
+    int virConnectGetLibVersion(ConnectPtr conn, NativeLongByReference libVer);
 
-    int virConnectIsAlive(Pointer conn);
+    int virConnectIsAlive(ConnectPtr conn);
 
-    int virNodeGetInfo(Pointer conn, VirNodeInfo info);
+    int virNodeGetInfo(ConnectPtr conn, VirNodeInfo info);
 
     /** Fills {@code cpumap} with memory the caller frees. */
-    int virNodeGetCPUMap(Pointer conn, PointerByReference cpumap, IntByReference online, int flags);
+    int virNodeGetCPUMap(ConnectPtr conn, PointerByReference cpumap, IntByReference online, int flags);
 
     // --- domains (libvirt-domain.h) ---
 
     /** Fills {@code domains} with an array the caller frees, of domains the caller frees. */
-    int virConnectListAllDomains(Pointer conn, PointerByReference domains, int flags);
+    int virConnectListAllDomains(ConnectPtr conn, PointerByReference domains, int flags);
 
-    Pointer virDomainLookupByUUIDString(Pointer conn, String uuid);
-
-    Pointer virDomainLookupByName(Pointer conn, String name);
-
-    Pointer virDomainCreateXML(Pointer conn, String xml, int flags);
-
-    int virDomainDestroy(Pointer domain);
-
-    int virDomainFree(Pointer domain);
+    int virDomainFree(DomainPtr domain);
 
     /** Owned by the domain object; valid until it is freed. */
-    String virDomainGetName(Pointer domain);
+    String virDomainGetName(DomainPtr domain);
 
-    int virDomainGetUUIDString(Pointer domain, byte[] buf);
+    int virDomainGetUUIDString(DomainPtr domain, byte[] buf);
 
-    int virDomainGetID(Pointer domain);
+    /** 1 when running or paused, 0 when defined but stopped, -1 (with an error) when it no longer exists. */
+    int virDomainIsActive(DomainPtr domain);
 
-    int virDomainGetState(Pointer domain, IntByReference state, IntByReference reason, int flags);
+    int virDomainGetState(DomainPtr domain, IntByReference state, IntByReference reason, int flags);
 
-    int virDomainGetInfo(Pointer domain, VirDomainInfo info);
+    int virDomainGetVcpusFlags(DomainPtr domain, int flags);
 
-    int virDomainGetMaxVcpus(Pointer domain);
-
-    int virDomainGetVcpusFlags(Pointer domain, int flags);
-
-    int virDomainSetVcpusFlags(Pointer domain, int nvcpus, int flags);
+    int virDomainSetVcpusFlags(DomainPtr domain, int nvcpus, int flags);
 
     /** {@code info}: room for {@code maxinfo} virVcpuInfo records ({@link VirVcpuInfo#SIZE} bytes each). */
-    int virDomainGetVcpus(Pointer domain, Pointer info, int maxinfo, byte[] cpumaps, int maplen);
+    int virDomainGetVcpus(DomainPtr domain, Pointer info, int maxinfo, byte[] cpumaps, int maplen);
 
-    int virDomainPinVcpuFlags(Pointer domain, int vcpu, byte[] cpumap, int maplen, int flags);
+    int virDomainPinVcpuFlags(DomainPtr domain, int vcpu, byte[] cpumap, int maplen, int flags);
 
-    int virDomainGetVcpuPinInfo(Pointer domain, int ncpumaps, byte[] cpumaps, int maplen, int flags);
+    int virDomainGetVcpuPinInfo(DomainPtr domain, int ncpumaps, byte[] cpumaps, int maplen, int flags);
 
-    int virDomainGetEmulatorPinInfo(Pointer domain, byte[] cpumap, int maplen, int flags);
+    int virDomainGetEmulatorPinInfo(DomainPtr domain, byte[] cpumap, int maplen, int flags);
 
-    int virDomainPinEmulator(Pointer domain, byte[] cpumap, int maplen, int flags);
+    int virDomainPinEmulator(DomainPtr domain, byte[] cpumap, int maplen, int flags);
 
     // --- events (libvirt-event.h, libvirt-domain.h, libvirt-host.h) ---
 
@@ -111,29 +99,29 @@ interface LibvirtNative extends Library {
 
     /** {@code virConnectDomainEventCallback}, for lifecycle events. */
     interface LifecycleCallback extends Callback {
-        int invoke(Pointer conn, Pointer dom, int event, int detail, Pointer opaque);
+        int invoke(ConnectPtr conn, DomainPtr dom, int event, int detail, Pointer opaque);
     }
 
     /** {@code virConnectDomainEventTunableCallback}: cputune changes such as vCPU pinning. */
     interface TunableCallback extends Callback {
-        void invoke(Pointer conn, Pointer dom, Pointer params, int nparams, Pointer opaque);
+        void invoke(ConnectPtr conn, DomainPtr dom, Pointer params, int nparams, Pointer opaque);
     }
 
     /** {@code virConnectCloseFunc}. */
     interface CloseCallback extends Callback {
-        void invoke(Pointer conn, int reason, Pointer opaque);
+        void invoke(ConnectPtr conn, int reason, Pointer opaque);
     }
 
-    int virConnectDomainEventRegisterAny(Pointer conn, Pointer dom, int eventID, Callback cb, Pointer opaque,
+    int virConnectDomainEventRegisterAny(ConnectPtr conn, DomainPtr dom, int eventID, Callback cb, Pointer opaque,
                                          FreeCallback freecb);
 
-    int virConnectDomainEventDeregisterAny(Pointer conn, int callbackID);
+    int virConnectDomainEventDeregisterAny(ConnectPtr conn, int callbackID);
 
-    int virConnectRegisterCloseCallback(Pointer conn, CloseCallback cb, Pointer opaque, FreeCallback freecb);
+    int virConnectRegisterCloseCallback(ConnectPtr conn, CloseCallback cb, Pointer opaque, FreeCallback freecb);
 
-    int virConnectUnregisterCloseCallback(Pointer conn, CloseCallback cb);
+    int virConnectUnregisterCloseCallback(ConnectPtr conn, CloseCallback cb);
 
-    int virConnectSetKeepAlive(Pointer conn, int interval, int count);
+    int virConnectSetKeepAlive(ConnectPtr conn, int interval, int count);
 
     int EVENT_ID_LIFECYCLE = 0;
     int EVENT_ID_TUNABLE = 17;

@@ -2,7 +2,6 @@ package org.vcpuagent.libvirt;
 
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
-import org.vcpuagent.model.Json;
 import org.vcpuagent.model.QemuVcpu;
 
 import java.nio.charset.StandardCharsets;
@@ -44,7 +43,7 @@ public final class QemuMonitor {
         QemuNative qemu = qemu();
         return domain.use(d -> {
             PointerByReference result = new PointerByReference();
-            Errors.check(qemu.virDomainQemuMonitorCommand(d, json, result, QemuNative.MONITOR_COMMAND_DEFAULT),
+            domain.check(d, qemu.virDomainQemuMonitorCommand(d, json, result, QemuNative.MONITOR_COMMAND_DEFAULT),
                     "virDomainQemuMonitorCommand(" + domain.name() + ")");
             Pointer reply = result.getValue();
             try {
@@ -61,16 +60,20 @@ public final class QemuMonitor {
      * @throws QemuMonitorException when QEMU answers with an error or with a reply of an unexpected shape
      */
     public static List<QemuVcpu> queryCpusFast(Domain domain) {
-        String reply = command(domain, "{\"execute\":\"query-cpus-fast\"}");
+        return cpusOf(command(domain, "{\"execute\":\"query-cpus-fast\"}"), domain.name());
+    }
+
+    /** Reads a {@code query-cpus-fast} reply from {@code domainName}'s QEMU. */
+    static List<QemuVcpu> cpusOf(String reply, String domainName) {
         List<QemuVcpu> vcpus = new ArrayList<>();
         try {
-            for (Object entry : Json.list(returnValue(reply, "query-cpus-fast"), "return")) {
-                Map<String, Object> cpu = Json.object(entry, "a return entry");
-                vcpus.add(new QemuVcpu(Json.intMember(cpu, "cpu-index"), Json.longMember(cpu, "thread-id"),
-                        Json.stringMember(cpu, "qom-path")));
+            for (Object entry : QmpJson.list(returnValue(reply, "query-cpus-fast"), "return")) {
+                Map<String, Object> cpu = QmpJson.object(entry, "a return entry");
+                vcpus.add(new QemuVcpu(QmpJson.intMember(cpu, "cpu-index"), QmpJson.longMember(cpu, "thread-id"),
+                        QmpJson.stringMember(cpu, "qom-path")));
             }
-        } catch (Json.JsonException e) {
-            throw new QemuMonitorException("unexpected query-cpus-fast reply from " + domain.name() + ": "
+        } catch (QmpJson.Malformed e) {
+            throw new QemuMonitorException("unexpected query-cpus-fast reply from " + domainName + ": "
                     + e.getMessage() + "; reply: " + reply, e);
         }
         vcpus.sort(Comparator.comparingInt(QemuVcpu::cpuIndex));
@@ -81,8 +84,8 @@ public final class QemuMonitor {
     static Object returnValue(String reply, String command) {
         Map<String, Object> top;
         try {
-            top = Json.object(Json.parse(reply), "the reply");
-        } catch (Json.JsonException e) {
+            top = QmpJson.object(QmpJson.parse(reply), "the reply");
+        } catch (QmpJson.Malformed e) {
             throw new QemuMonitorException("QEMU's reply to " + command + " is not valid JSON: " + e.getMessage(), e);
         }
         if (top.get("error") instanceof Map<?, ?> error) {

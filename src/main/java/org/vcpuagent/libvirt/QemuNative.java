@@ -2,7 +2,6 @@ package org.vcpuagent.libvirt;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
@@ -22,7 +21,7 @@ interface QemuNative extends Library {
      * error reply) as a string the caller frees. Needs a read-write connection, and libvirt marks the
      * domain as tainted ({@code custom-monitor}) because it cannot know what the command changed.
      */
-    int virDomainQemuMonitorCommand(Pointer domain, String cmd, PointerByReference result, int flags);
+    int virDomainQemuMonitorCommand(DomainPtr domain, String cmd, PointerByReference result, int flags);
 
     /** Loads {@code libvirt-qemu.so.0} (the Debian package libvirt0 ships it); throws when it is missing. */
     static QemuNative load() {

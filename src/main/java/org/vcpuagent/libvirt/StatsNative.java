@@ -31,9 +31,12 @@ interface StatsNative extends Library {
      *
      * @return the number of records, or -1 with libvirt's last error set
      */
-    int virConnectGetAllDomainStats(Pointer conn, int stats, PointerByReference retStats, int flags);
+    int virConnectGetAllDomainStats(ConnectPtr conn, int stats, PointerByReference retStats, int flags);
 
-    /** As {@link #virConnectGetAllDomainStats} for the NULL-terminated array {@code doms}. */
+    /**
+     * As {@link #virConnectGetAllDomainStats} for the NULL-terminated array {@code doms} of
+     * {@code virDomainPtr}s: bare pointers, because JNA passes a {@code Pointer[]} as it is.
+     */
     int virDomainListGetStats(Pointer[] doms, int stats, PointerByReference retStats, int flags);
 
     /** Frees the array, its records, their parameters and their domain references. NULL is allowed. */

@@ -45,10 +45,6 @@ public class VirTypedParameter extends Structure {
         super();
     }
 
-    public VirTypedParameter(Pointer p) {
-        super(p);
-    }
-
     // A statistics read decodes thousands of these; JNA's Structure costs reflection per element, so
     // TypedParameters reads the memory at these offsets (JNA's layout for this platform) instead.
     static final int SIZE;

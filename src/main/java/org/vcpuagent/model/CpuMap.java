@@ -122,21 +122,6 @@ public final class CpuMap {
         return Integer.parseInt(digits);
     }
 
-    /** Parses the {@code yy--} form: position N is {@code y} when CPU N is in the set. */
-    public static CpuMap parseYesNo(String text) {
-        BitSet set = new BitSet(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == 'y') {
-                set.set(i);
-            } else if (c != '-') {
-                throw new IllegalArgumentException("character '" + c + "' at position " + i + " of '" + text
-                        + "' is neither 'y' (usable) nor '-' (not usable)");
-            }
-        }
-        return new CpuMap(set);
-    }
-
     /** libvirt's byte layout in {@code maplen} bytes; CPUs that do not fit are an error, not dropped. */
     public byte[] toBytes(int maplen) {
         if (highest() >= maplen * 8) {

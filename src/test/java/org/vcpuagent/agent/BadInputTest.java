@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.VcpuInfo;
 import org.vcpuagent.testsupport.CloseAll;
@@ -50,7 +51,7 @@ class BadInputTest {
         agent = TestAgent.start();
         admin = agent.admin();
         Connection libvirt = agent.outside(true);
-        domain = libvirt.lookupByName("test");
+        domain = TestLibvirt.lookupByName(libvirt, "test");
         maplen = libvirt.hostInfo().mapLength();
     }
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.testsupport.JmxAwait;
 import org.vcpuagent.testsupport.NotificationRecorder;
 
@@ -52,13 +53,13 @@ class DomainLifecycleTest {
 
     @Test
     void aDomainThatDisappearsBetweenLookupAndCallGivesACleanError() throws Exception {
-        try (Domain d = outside.createXml(domainXml("vanishing", 3));
-             Domain handle = outside.lookupByName("vanishing")) {
+        try (Domain d = TestLibvirt.createXml(outside, domainXml("vanishing", 3));
+             Domain handle = TestLibvirt.lookupByName(outside, "vanishing")) {
             java.util.concurrent.atomic.AtomicInteger goneReports = new java.util.concurrent.atomic.AtomicInteger();
             DomainVcpuBean bean = org.vcpuagent.testsupport.StandaloneBean.of(handle, () -> outside.hostInfo(),
                     goneReports::incrementAndGet);
             assertEquals(3, bean.getVcpus().size());
-            d.destroy();
+            TestLibvirt.destroy(d);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> bean.pinVcpu(0, "1"));
             assertTrue(e.getMessage().contains("domain 'vanishing' is no longer running"), e.getMessage());
             assertThrows(IllegalStateException.class, bean::getVcpus);
@@ -71,11 +72,11 @@ class DomainLifecycleTest {
         ObjectName name = DomainVcpuBean.objectName("short-lived");
         assertFalse(admin.isRegistered(name));
         // The agent's periodic refresh is 1 minute here: only libvirt's lifecycle events can be this quick.
-        try (Domain d = outside.createXml(domainXml("short-lived", 1))) {
+        try (Domain d = TestLibvirt.createXml(outside, domainXml("short-lived", 1))) {
             await(name, true, 1000);
             assertEquals(2, admin.getAttribute(EndToEndTest.HOST, "DomainCount"));
             assertEquals(1, ((TabularData) admin.getAttribute(name, "Vcpus")).size());
-            d.destroy();
+            TestLibvirt.destroy(d);
             await(name, false, 1000);
             assertEquals(1, admin.getAttribute(EndToEndTest.HOST, "DomainCount"));
         }
@@ -84,11 +85,11 @@ class DomainLifecycleTest {
     @Test
     void theHostBeanAnnouncesDomainsAppearingAndGoing() throws Exception {
         try (NotificationRecorder received = NotificationRecorder.listen(admin, EndToEndTest.HOST);
-             Domain d = outside.createXml(domainXml("announced", 1))) {
+             Domain d = TestLibvirt.createXml(outside, domainXml("announced", 1))) {
             javax.management.Notification appeared = received.next(Duration.ofSeconds(2));
             assertEquals(org.vcpuagent.jmx.HostBean.DOMAIN_APPEARED, appeared.getType());
             assertEquals(DomainVcpuBean.objectName("announced").toString(), appeared.getUserData());
-            d.destroy();
+            TestLibvirt.destroy(d);
             javax.management.Notification gone = received.next(Duration.ofSeconds(2));
             assertEquals(org.vcpuagent.jmx.HostBean.DOMAIN_DISAPPEARED, gone.getType());
             assertTrue(gone.getMessage().contains("domain 'announced' went away"), gone.getMessage());
@@ -101,10 +102,10 @@ class DomainLifecycleTest {
         ObjectName name = DomainVcpuBean.objectName(odd);
         assertEquals(odd, ObjectName.unquote(name.getKeyProperty("name")));
         assertFalse(name.isPattern());
-        try (Domain d = outside.createXml(domainXml(odd, 2))) {
+        try (Domain d = TestLibvirt.createXml(outside, domainXml(odd, 2))) {
             await(name, true, 1000);
             assertEquals(odd, admin.getAttribute(name, "Name"));
-            d.destroy();
+            TestLibvirt.destroy(d);
             await(name, false, 1000);
         }
     }

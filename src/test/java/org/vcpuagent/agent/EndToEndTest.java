@@ -1,5 +1,6 @@
 package org.vcpuagent.agent;
 
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,7 +85,7 @@ class EndToEndTest {
         assertEquals(1, admin.getAttribute(TEST, "VcpuCount"));
         assertEquals(1, ((TabularData) admin.getAttribute(TEST, "Vcpus")).size());
         try (var check = org.vcpuagent.libvirt.Connection.open("test:///default", true);
-             var d = check.lookupByName("test")) {
+             var d = TestLibvirt.lookupByName(check, "test")) {
             assertEquals(1, d.vcpuCount(), "libvirt itself, asked on another connection, agrees");
         }
         admin.setAttribute(TEST, new Attribute("VcpuCount", 2));
@@ -120,12 +121,12 @@ class EndToEndTest {
         admin.invoke(TEST, "setVcpus", new Object[] {1, false}, new String[] {"int", "boolean"});
         assertEquals(1, admin.getAttribute(TEST, "VcpuCount"));
         try (var check = org.vcpuagent.libvirt.Connection.open("test:///default", true);
-             var d = check.lookupByName("test")) {
-            assertEquals(2, d.configVcpuCount(), "persistent=false leaves the config alone");
+             var d = TestLibvirt.lookupByName(check, "test")) {
+            assertEquals(2, TestLibvirt.configVcpuCount(d), "persistent=false leaves the config alone");
             admin.invoke(TEST, "setVcpus", new Object[] {1, true}, new String[] {"int", "boolean"});
-            assertEquals(1, d.configVcpuCount(), "persistent=true writes the config");
+            assertEquals(1, TestLibvirt.configVcpuCount(d), "persistent=true writes the config");
             admin.invoke(TEST, "setVcpus", new Object[] {2, true}, new String[] {"int", "boolean"});
-            assertEquals(2, d.configVcpuCount());
+            assertEquals(2, TestLibvirt.configVcpuCount(d));
         }
     }
 
@@ -177,7 +178,7 @@ class EndToEndTest {
     void announcesChangesMadeOutsideTheAgent() throws Exception {
         try (NotificationRecorder received = NotificationRecorder.listen(admin, TEST);
              var other = org.vcpuagent.libvirt.Connection.open("test:///default", false);
-             var d = other.lookupByName("test")) {
+             var d = TestLibvirt.lookupByName(other, "test")) {
             d.setVcpus(1, false);
             admin.invoke(HOST, "refresh", null, null);
             AttributeChangeNotification change = (AttributeChangeNotification) received.next(Duration.ofSeconds(10));

@@ -1,6 +1,6 @@
 package org.vcpuagent.bench;
 
-import org.vcpuagent.model.Json;
+import org.vcpuagent.testsupport.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

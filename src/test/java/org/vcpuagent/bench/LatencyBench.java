@@ -7,6 +7,7 @@ import org.vcpuagent.jmx.VcpuTable;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.DomainStatsReader;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.model.VcpuReading;
 
@@ -65,21 +66,21 @@ final class LatencyBench {
         Read four = null;
         try (Connection conn = Connection.open(BenchGuest.URI, false)) {
             HostInfo host = conn.hostInfo();
-            try (Domain d = conn.lookupByName(g.name)) {
+            try (Domain d = TestLibvirt.lookupByName(conn, g.name)) {
                 if (d.vcpuCount() != 1) {
                     ctx.measuredRestart();
                 }
-                add(t, parts, measure(ctx, d, host, 1));
+                add(t, parts, measure(ctx, conn, d, host, 1));
                 g.growTo(4);
-                four = measure(ctx, d, host, 4);
+                four = measure(ctx, conn, d, host, 4);
                 add(t, parts, four);
             }
             r.load("before the 16-vCPU guest boots");
             try (BenchGuest g16 = BenchGuest.start(ctx.root, Context.GUEST16, 16)) {
                 g16.growTo(16);
                 ctx.awaitRegistered(g16.name, Duration.ofSeconds(30));
-                try (Domain d = conn.lookupByName(g16.name)) {
-                    add(t, parts, measure(ctx, d, host, 16));
+                try (Domain d = TestLibvirt.lookupByName(conn, g16.name)) {
+                    add(t, parts, measure(ctx, conn, d, host, 16));
                 }
             } catch (RuntimeException e) {
                 t.row(16, "not measured: " + e.getMessage().lines().findFirst().orElse(""), "", "", "", "");
@@ -123,11 +124,11 @@ final class LatencyBench {
             if (!"libvirt".equals(ctx.jmx().getAttribute(DomainVcpuBean.objectName(g.name), "DataSource"))) {
                 ctx.measuredRestart();
             }
-            try (Domain d = conn.lookupByName(g.name)) {
+            try (Domain d = TestLibvirt.lookupByName(conn, g.name)) {
                 if (d.vcpuCount() != 4) {
                     g.growTo(4);
                 }
-                Read x = measure(ctx, d, host, 4);
+                Read x = measure(ctx, conn, d, host, 4);
                 Table t = new Table("vCPUs", "Tool", "Median", "Min – max", "n", "Ratio");
                 Table parts = new Table("vCPUs", "In-process step (benchmark JVM)", "Median", "Min – max", "n",
                         "Share of the JMX read");
@@ -175,13 +176,13 @@ final class LatencyBench {
         return String.format("%.0f %%", 100 * part.median() / whole.median());
     }
 
-    private static Read measure(Context ctx, Domain d, HostInfo host, int vcpus) throws Exception {
+    private static Read measure(Context ctx, Connection conn, Domain d, HostInfo host, int vcpus) throws Exception {
         System.out.println("-- reading " + d.name() + " at " + vcpus + " vCPUs");
         MBeanServerConnection jmx = ctx.jmx();
         ObjectName bean = DomainVcpuBean.objectName(d.name());
         // The agent's read path as the agent runs it: statistics from its 500 ms cache, not per read.
         StatsCache cache = new StatsCache();
-        cache.update(DomainStatsReader.allActiveWithoutWaiting(d.connection()), System.nanoTime());
+        cache.update(DomainStatsReader.allActiveWithoutWaiting(conn), System.nanoTime());
         DomainVcpus dv = new DomainVcpus(d, () -> host, cache, new org.vcpuagent.domain.CallerOwned(),
                 new org.vcpuagent.domain.RecordedChanges());
         int max = d.maxVcpus();
@@ -236,7 +237,7 @@ final class LatencyBench {
                 VcpuTable.of(dv.vcpus(), maplen);
                 sPath.addNanos(System.nanoTime() - t0);
                 t0 = System.nanoTime();
-                cache.update(DomainStatsReader.allActiveWithoutWaiting(d.connection()), t0);
+                cache.update(DomainStatsReader.allActiveWithoutWaiting(conn), t0);
                 sStats.addNanos(System.nanoTime() - t0);
                 t0 = System.nanoTime();
                 VcpuTable.of(sample, maplen);

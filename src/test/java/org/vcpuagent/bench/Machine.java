@@ -1,6 +1,6 @@
 package org.vcpuagent.bench;
 
-import org.vcpuagent.libvirt.Connection;
+import org.vcpuagent.libvirt.TestLibvirt;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,7 +86,7 @@ final class Machine {
                 .append(System.getProperty("java.runtime.version")).append(" |\n");
         String lib;
         try {
-            lib = Connection.libraryVersion();
+            lib = TestLibvirt.libraryVersion();
         } catch (RuntimeException | Error e) {
             lib = "unknown";
         }

@@ -5,6 +5,7 @@ import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.DomainStatsReader;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.HostInfo;
 
 import javax.management.MBeanServerConnection;
@@ -195,7 +196,7 @@ final class ProfileBench {
                 "virDomainGetVcpuPinInfo", "virConnectListAllDomains", "virNodeGetInfo", "virNodeGetCPUMap", "open+close")) {
             s.put(k, new Stats(k));
         }
-        try (Domain d = conn.lookupByName(g.name)) {
+        try (Domain d = TestLibvirt.lookupByName(conn, g.name)) {
             int max = d.maxVcpus();
             int maplen = host.mapLength();
             int rounds = ctx.reps(200, 50);

@@ -2,7 +2,7 @@ package org.vcpuagent.client;
 
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.model.CpuMap;
-import org.vcpuagent.model.Json;
+import org.vcpuagent.testsupport.Json;
 import org.vcpuagent.model.VcpuReading;
 
 import java.util.List;

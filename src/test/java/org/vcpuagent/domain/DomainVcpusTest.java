@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 
@@ -33,10 +34,10 @@ class DomainVcpusTest {
     void start() {
         agentSide = Connection.open("test:///default", false);
         outside = Connection.open("test:///default", false);
-        outsideHandle = outside.createXml("<domain type='test'><name>" + NAME + "</name><memory>65536</memory>"
+        outsideHandle = TestLibvirt.createXml(outside, "<domain type='test'><name>" + NAME + "</name><memory>65536</memory>"
                 + "<vcpu current='2'>4</vcpu><os><type>hvm</type></os></domain>");
         HostInfo host = agentSide.hostInfo();
-        vcpus = new DomainVcpus(agentSide.lookupByName(NAME), () -> host, new StatsCache(), new CallerOwned(),
+        vcpus = new DomainVcpus(TestLibvirt.lookupByName(agentSide, NAME), () -> host, new StatsCache(), new CallerOwned(),
                 changes);
         vcpus.look(Look.THOROUGH);
         assertEquals(List.of(), changes.take());
@@ -45,7 +46,7 @@ class DomainVcpusTest {
     @AfterEach
     void stop() {
         vcpus.close();
-        outsideHandle.destroy();
+        TestLibvirt.destroy(outsideHandle);
         outsideHandle.close();
         outside.close();
         agentSide.close();
@@ -100,12 +101,12 @@ class DomainVcpusTest {
 
     @Test
     void aDomainThatStoppedIsReportedAsGone() {
-        outsideHandle.destroy();
+        TestLibvirt.destroy(outsideHandle);
         DomainCallException e = assertThrows(DomainCallException.class, () -> vcpus.look(Look.THOROUGH));
         assertTrue(e.isDomainGone(), e.getMessage());
         // Put it back for stop().
         outsideHandle.close();
-        outsideHandle = outside.createXml("<domain type='test'><name>" + NAME + "</name><memory>65536</memory>"
+        outsideHandle = TestLibvirt.createXml(outside, "<domain type='test'><name>" + NAME + "</name><memory>65536</memory>"
                 + "<vcpu current='2'>4</vcpu><os><type>hvm</type></os></domain>");
     }
 }

@@ -7,6 +7,7 @@ import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.TestLibvirt;
 
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
@@ -51,7 +52,7 @@ class ConcurrentClientsTest {
         agent = TestAgent.start();
         outside = agent.outside(false);
         for (int i = 0; i < 4; i++) {
-            EXTRA.add(outside.createXml("<domain type='test'><name>load-" + i + "</name><memory>65536</memory>"
+            EXTRA.add(TestLibvirt.createXml(outside, "<domain type='test'><name>load-" + i + "</name><memory>65536</memory>"
                     + "<vcpu>8</vcpu><os><type>hvm</type></os></domain>"));
         }
         agent.agent.refresh();
@@ -60,7 +61,7 @@ class ConcurrentClientsTest {
     @AfterAll
     static void stop() throws Exception {
         for (Domain d : EXTRA) {
-            d.destroy();
+            TestLibvirt.destroy(d);
             d.close();
         }
         agent.close();

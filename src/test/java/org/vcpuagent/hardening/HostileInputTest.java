@@ -8,6 +8,7 @@ import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.LibvirtException;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.testsupport.TestDomain;
 
@@ -179,7 +180,7 @@ class HostileInputTest {
             assertEquals(on, new ObjectName(on.getCanonicalName()), "ObjectName must survive a round trip: " + name);
             Domain d;
             try {
-                d = outside.createXml("<domain type='test'><name>" + xml(name) + "</name><memory>65536</memory>"
+                d = TestLibvirt.createXml(outside, "<domain type='test'><name>" + xml(name) + "</name><memory>65536</memory>"
                         + "<vcpu>2</vcpu><os><type>hvm</type></os></domain>");
             } catch (LibvirtException e) {
                 // libvirt's own rule for names, not ours: nothing registered, nothing to check.
@@ -195,7 +196,7 @@ class HostileInputTest {
                 String key = on.getKeyProperty("name");
                 assertEquals(name, key.startsWith("\"") ? ObjectName.unquote(key) : key);
                 registered++;
-                d.destroy();
+                TestLibvirt.destroy(d);
             }
         }
         System.out.printf("%d hostile names tried, %d accepted by libvirt and served%n", names.size(), registered);

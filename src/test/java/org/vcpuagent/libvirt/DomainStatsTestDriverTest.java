@@ -41,20 +41,20 @@ class DomainStatsTestDriverTest {
 
     @Test
     void theTestDriverListsItsDomainButReportsNoVcpuStatistics() {
-        Map<String, DomainVcpuStats> all = DomainStatsReader.allActive(conn);
+        Map<String, DomainVcpuStats> all = TestLibvirt.allActive(conn);
         DomainVcpuStats test = all.get(TEST_UUID);
         assertEquals(new DomainVcpuStats(TEST_UUID, "test", null, null, List.of()), test, all.toString());
     }
 
     @Test
     void notWaitingForBusyDomainsGivesTheSameAnswerOnAnIdleDriver() {
-        assertEquals(DomainStatsReader.allActive(conn).get(TEST_UUID),
+        assertEquals(TestLibvirt.allActive(conn).get(TEST_UUID),
                 DomainStatsReader.allActiveWithoutWaiting(conn).get(TEST_UUID));
     }
 
     @Test
     void oneDomainAnswersLikeTheBulkCall() {
-        try (Domain test = conn.lookupByName("test")) {
+        try (Domain test = TestLibvirt.lookupByName(conn, "test")) {
             assertEquals(new DomainVcpuStats(TEST_UUID, "test", null, null, List.of()), DomainStatsReader.of(test));
         }
     }
@@ -63,13 +63,13 @@ class DomainStatsTestDriverTest {
     void onlyRunningDomainsAreListedAndEachUnderItsOwnUuid() {
         String xml = "<domain type='test'><name>stats-probe</name><uuid>0b2c1e4e-5b1d-4c55-9a39-d1f8b9a7c001</uuid>"
                 + "<memory>65536</memory><vcpu>3</vcpu><os><type>hvm</type></os></domain>";
-        try (Domain probe = conn.createXml(xml)) {
-            Map<String, DomainVcpuStats> all = DomainStatsReader.allActive(conn);
+        try (Domain probe = TestLibvirt.createXml(conn, xml)) {
+            Map<String, DomainVcpuStats> all = TestLibvirt.allActive(conn);
             assertEquals("stats-probe", all.get("0b2c1e4e-5b1d-4c55-9a39-d1f8b9a7c001").name());
             assertEquals("test", all.get(TEST_UUID).name());
             assertEquals(probe.uuid(), DomainStatsReader.of(probe).uuid());
-            probe.destroy();
-            assertFalse(DomainStatsReader.allActive(conn).containsKey(probe.uuid()));
+            TestLibvirt.destroy(probe);
+            assertFalse(TestLibvirt.allActive(conn).containsKey(probe.uuid()));
             // A stopped transient domain no longer exists. libvirt silently leaves it out of the list; the
             // binding makes that the usual "no domain" error.
             LibvirtException e = assertThrows(LibvirtException.class, () -> DomainStatsReader.of(probe));
@@ -84,7 +84,7 @@ class DomainStatsTestDriverTest {
     @Test
     void aReadOnlyConnectionMayReadStatistics() {
         try (Connection ro = Connection.open("test:///default", true)) {
-            assertEquals("test", DomainStatsReader.allActive(ro).get(TEST_UUID).name());
+            assertEquals("test", TestLibvirt.allActive(ro).get(TEST_UUID).name());
         }
     }
 
@@ -92,14 +92,14 @@ class DomainStatsTestDriverTest {
     void aClosedConnectionIsAClearError() {
         Connection other = Connection.open("test:///default", true);
         other.close();
-        assertThrows(HandleClosedException.class, () -> DomainStatsReader.allActive(other));
+        assertThrows(HandleClosedException.class, () -> TestLibvirt.allActive(other));
     }
 
     @Test
     void manyCallsInARowLeaveNothingBehind() {
         // Each call hands over a list that must be freed; a crash or a failure here means a double free.
         for (int i = 0; i < 2000; i++) {
-            assertEquals("test", DomainStatsReader.allActive(conn).get(TEST_UUID).name());
+            assertEquals("test", TestLibvirt.allActive(conn).get(TEST_UUID).name());
         }
     }
 

@@ -3,6 +3,7 @@ package org.vcpuagent.model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.vcpuagent.testsupport.YesNoCpuMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,7 +37,7 @@ class CpuMapTest {
         CpuMap map = CpuMap.parse(text, 16);
         assertEquals(cpulist, map.toCpuList());
         assertEquals(yesNo, map.toYesNo(16));
-        assertEquals(map, CpuMap.parseYesNo(yesNo));
+        assertEquals(map, YesNoCpuMap.parse(yesNo));
         assertEquals(map, CpuMap.fromBytes(map.toBytes(2)));
         assertEquals(map, CpuMap.parse(map.toCpuList(), 16));
     }
@@ -73,7 +74,7 @@ class CpuMapTest {
 
     @Test
     void yesNoRejectsOtherCharacters() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CpuMap.parseYesNo("yyx-"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> YesNoCpuMap.parse("yyx-"));
         assertTrue(e.getMessage().contains("'x' at position 2"), e.getMessage());
     }
 

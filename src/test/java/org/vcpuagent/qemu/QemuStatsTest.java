@@ -12,6 +12,7 @@ import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.DomainStatsReader;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.libvirt.QemuMonitor;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuStats;
@@ -65,7 +66,7 @@ class QemuStatsTest {
         RealGuest.assumeAvailable();
         guest = RealGuest.start(GUEST);
         conn = Connection.open(RealGuest.URI, false);
-        domain = conn.lookupByName(GUEST);
+        domain = TestLibvirt.lookupByName(conn, GUEST);
         maplen = conn.hostInfo().mapLength();
     }
 
@@ -159,7 +160,7 @@ class QemuStatsTest {
     @Test
     @Order(4)
     void theBulkCallIncludesTheGuest() {
-        for (Map<String, DomainVcpuStats> all : List.of(DomainStatsReader.allActive(conn),
+        for (Map<String, DomainVcpuStats> all : List.of(TestLibvirt.allActive(conn),
                 DomainStatsReader.allActiveWithoutWaiting(conn))) {
             DomainVcpuStats s = all.get(domain.uuid());
             assertNotNull(s, "guest " + domain.uuid() + " missing from " + all.keySet());
@@ -182,7 +183,7 @@ class QemuStatsTest {
         assertTrue(notJson.getLibvirtMessage().startsWith("internal error: cannot parse json not json"),
                 notJson.getLibvirtMessage());
 
-        try (Connection ro = Connection.open(RealGuest.URI, true); Domain roDomain = ro.lookupByName(GUEST)) {
+        try (Connection ro = Connection.open(RealGuest.URI, true); Domain roDomain = TestLibvirt.lookupByName(ro, GUEST)) {
             LibvirtException e = assertThrows(LibvirtException.class, () -> QemuMonitor.queryCpusFast(roDomain));
             assertEquals(LibvirtException.ERR_OPERATION_DENIED, e.getCode(), e.getMessage());
             assertEquals("operation forbidden: read only access prevents virDomainQemuMonitorCommand",
@@ -214,7 +215,7 @@ class QemuStatsTest {
             assertTrue(System.nanoTime() - t < 1_000_000_000L, "NOWAIT took " + (System.nanoTime() - t) / 1e6 + " ms");
             assertFalse(shrink.isDone(), "the NOWAIT call returned before the unplug ended");
             t = System.nanoTime();
-            assertNotNull(DomainStatsReader.allActive(conn).get(domain.uuid()));
+            assertNotNull(TestLibvirt.allActive(conn).get(domain.uuid()));
             long waited = System.nanoTime() - t;
             assertTrue(waited > 2_000_000_000L, "the waiting call waits for the unplug job: " + waited / 1e6 + " ms");
 
@@ -278,7 +279,7 @@ class QemuStatsTest {
     void aStoppedGuestReportsItsConfigurationAndRefusesMonitorCommands() {
         guest.virsh("destroy", GUEST);
 
-        assertFalse(DomainStatsReader.allActive(conn).containsKey(domain.uuid()));
+        assertFalse(TestLibvirt.allActive(conn).containsKey(domain.uuid()));
         DomainVcpuStats s = DomainStatsReader.of(domain);
         assertEquals(new DomainVcpuStats(domain.uuid(), GUEST, 1, 4, List.of()), s,
                 "the persistent configuration: current='1', 4 at most, no running vCPUs");

@@ -1,6 +1,6 @@
 package org.vcpuagent.qemu;
 
-import org.vcpuagent.model.Json;
+import org.vcpuagent.testsupport.Json;
 import org.vcpuagent.testsupport.VcpuOnlineReports;
 
 import java.io.IOException;

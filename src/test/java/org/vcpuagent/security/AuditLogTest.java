@@ -15,6 +15,7 @@ import org.vcpuagent.jmx.AuditLine;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.testsupport.JmxNames;
 import org.vcpuagent.testsupport.TestDomain;
 
@@ -214,7 +215,7 @@ class AuditLogTest {
         String odd = "db \"primary\" = x";
         ObjectName oddName = DomainVcpuBean.objectName(odd);
         try (Connection outside = Connection.open("test:///default", false);
-             Domain d = outside.createXml("<domain type='test'><name>db &quot;primary&quot; = x</name><memory>65536"
+             Domain d = TestLibvirt.createXml(outside, "<domain type='test'><name>db &quot;primary&quot; = x</name><memory>65536"
                      + "</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>")) {
             try {
                 long deadline = System.currentTimeMillis() + 5000;
@@ -226,7 +227,7 @@ class AuditLogTest {
                 assertThrows(RuntimeMBeanException.class, () -> admin.invoke(oddName, "pinVcpu",
                         new Object[] {0, hostile}, new String[] {"int", STRING}));
             } finally {
-                d.destroy();
+                TestLibvirt.destroy(d);
             }
         }
         List<ILoggingEvent> events = audit.list;

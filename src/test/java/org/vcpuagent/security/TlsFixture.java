@@ -4,6 +4,7 @@ import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.JmxRemoteServer;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.HostInfo;
 
 import javax.management.MBeanServer;
@@ -85,7 +86,7 @@ final class TlsFixture {
         Served(JmxRemoteServer.Settings settings) throws Exception {
             mbeanServer = MBeanServerFactory.newMBeanServer();
             connection = Connection.open("test:///default", false);
-            domain = connection.lookupByName("test");
+            domain = TestLibvirt.lookupByName(connection, "test");
             HostInfo host = connection.hostInfo();
             bean = org.vcpuagent.testsupport.StandaloneBean.of(domain, () -> host, () -> { });
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());

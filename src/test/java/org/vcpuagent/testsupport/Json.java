@@ -1,4 +1,4 @@
-package org.vcpuagent.model;
+package org.vcpuagent.testsupport;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small, strict JSON reader (RFC 8259) for the few replies the agent reads, such as QEMU's QMP answers,
- * so that the agent needs no JSON library.
+ * A small, strict JSON reader (RFC 8259) for tests that read JSON: the client's {@code --json} output and
+ * QEMU's replies as the tests see them, so that the tests need no JSON library. The agent reads QMP replies
+ * with its own smaller reader ({@code org.vcpuagent.libvirt.QmpJson}).
  *
  * <p>Values become: object to an unmodifiable {@code Map<String, Object>} in document order, array to an
  * unmodifiable {@code List<Object>}, string to {@link String}, integer to {@link Long} (or

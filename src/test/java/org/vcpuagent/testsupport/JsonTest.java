@@ -1,4 +1,4 @@
-package org.vcpuagent.model;
+package org.vcpuagent.testsupport;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
