@@ -1,6 +1,6 @@
 package org.vcpuagent.client;
 
-import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.common.ObjectNames;
 
 import javax.management.MBeanServerConnection;
 import javax.management.MalformedObjectNameException;

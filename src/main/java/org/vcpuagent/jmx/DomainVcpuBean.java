@@ -1,5 +1,6 @@
 package org.vcpuagent.jmx;
 
+import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.domain.CountChange;
 import org.vcpuagent.domain.DomainVcpus;
 import org.vcpuagent.domain.Settlement;

@@ -1,5 +1,6 @@
 package org.vcpuagent.jmx;
 
+import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.model.HostInfo;
 
 import javax.management.NotificationBroadcasterSupport;

@@ -1,4 +1,4 @@
-package org.vcpuagent.jmx;
+package org.vcpuagent.common;
 
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
