@@ -1,5 +1,6 @@
 package org.vcpuagent.client;
 
+import javax.management.remote.JMXServiceURL;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 
 /**
  * {@code vcpu-agent client [options] VERB [ARGS]}: virsh's vCPU verbs against a running agent,
@@ -52,31 +54,13 @@ public final class ClientMain {
             out.print(CommandLine.help());
             return OK;
         }
-        String password;
-        try {
-            password = password(cl);
-        } catch (UsageException e) {
-            return usageError(err, e.getMessage());
-        } catch (NoSuchFileException e) {
-            return fail(err, "cannot read the password file " + cl.passwordFile + ": no such file");
-        } catch (AccessDeniedException e) {
-            return fail(err, "cannot read the password file " + cl.passwordFile + ": permission denied");
-        } catch (IOException e) {
-            return fail(err, "cannot read the password file " + cl.passwordFile + ": " + RemoteCall.describe(e));
-        }
         VcpuAgentClient agent;
         try {
-            agent = VcpuAgentClient.connect(cl.url, cl.user, password);
-        } catch (MalformedURLException e) {
-            return usageError(err, "--url '" + cl.url + "' is not a JMX service URL: " + e.getMessage());
-        } catch (IOException e) {
-            return fail(err, "cannot connect to " + cl.url + ": " + RemoteCall.describe(e));
-        } catch (SecurityException e) {
-            return fail(err, "cannot log in to " + cl.url + (cl.user == null
-                    ? " without a user name: " + e.getMessage() + " (give --user and --password-file)"
-                    : " as '" + cl.user + "': " + e.getMessage()));
-        } catch (RuntimeException e) {
-            return fail(err, "cannot connect to " + cl.url + ": " + RemoteCall.describe(e));
+            agent = connect(cl);
+        } catch (UsageException e) {
+            return usageError(err, e.getMessage());
+        } catch (Refused e) {
+            return fail(err, e.getMessage());
         }
         String output;
         try {
@@ -98,32 +82,96 @@ public final class ClientMain {
         return OK;
     }
 
-    /**
-     * The password: the first line of --password-file, asked for on the terminal when only --user
-     * is given, null without --user.
-     */
-    private static String password(CommandLine cl) throws IOException, UsageException {
-        if (cl.user == null) {
-            return null;
+    /** Why the client could not connect, in one line for {@code error:}. */
+    private static final class Refused extends Exception {
+        Refused(String message) {
+            super(message, null, false, false);
         }
-        if (cl.passwordFile != null) {
-            try (BufferedReader r = Files.newBufferedReader(cl.passwordFile, StandardCharsets.UTF_8)) {
-                String line = r.readLine();
-                if (line == null || line.isEmpty()) {
-                    throw new IOException("its first line is empty");
-                }
-                return line;
+    }
+
+    private static VcpuAgentClient connect(CommandLine cl) throws UsageException, Refused {
+        String password = cl.user == null ? null : secret(cl.passwordFile, "password file",
+                "password for " + cl.user, "--user " + cl.user + " needs --password-file");
+        ClientTls tls = cl.tls ? tls(cl) : null;
+        try {
+            return VcpuAgentClient.connect(cl.url, cl.user, password, tls);
+        } catch (MalformedURLException e) {
+            throw new UsageException("--url '" + cl.url + "' is not a JMX service URL: " + e.getMessage());
+        } catch (IOException e) {
+            String advice = TlsAdvice.explain(e, address(cl.url), tls);
+            throw new Refused("cannot connect to " + cl.url + ": " + (advice != null ? advice : RemoteCall.describe(e)));
+        } catch (SecurityException e) {
+            throw new Refused("cannot log in to " + cl.url + (cl.user == null
+                    ? " without a user name: " + e.getMessage() + " (give --user and --password-file)"
+                    : " as '" + cl.user + "': " + e.getMessage()));
+        } catch (RuntimeException e) {
+            throw new Refused("cannot connect to " + cl.url + ": " + RemoteCall.describe(e));
+        }
+    }
+
+    private static ClientTls tls(CommandLine cl) throws UsageException, Refused {
+        if (cl.trustStore == null && cl.keyStore == null) {
+            return ClientTls.jvmDefaults();
+        }
+        String trust = cl.trustStorePasswordFile == null ? null
+                : secret(cl.trustStorePasswordFile, "truststore password file", null, null);
+        String key = cl.keyStore == null ? null : secret(cl.keyStorePasswordFile, "keystore password file",
+                "password of the keystore " + cl.keyStore, "--keystore needs --keystore-password-file");
+        try {
+            return ClientTls.withStores(cl.trustStore, trust == null ? null : trust.toCharArray(), cl.keyStore,
+                    key == null ? null : key.toCharArray());
+        } catch (IllegalArgumentException e) {
+            throw new Refused(e.getMessage());
+        }
+    }
+
+    private static JMXServiceURL address(String url) {
+        try {
+            return new JMXServiceURL(url);
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException("connect has accepted " + url, e);
+        }
+    }
+
+    /**
+     * A password: the first line of {@code file}, or asked for on the terminal when there is no file.
+     *
+     * @param prompt     what the terminal shows
+     * @param noTerminal the usage error when there is no file and no terminal
+     */
+    private static String secret(Path file, String what, String prompt, String noTerminal)
+            throws UsageException, Refused {
+        if (file != null) {
+            try {
+                return readPasswordFile(file);
+            } catch (NoSuchFileException e) {
+                throw new Refused("cannot read the " + what + " " + file + ": no such file");
+            } catch (AccessDeniedException e) {
+                throw new Refused("cannot read the " + what + " " + file + ": permission denied");
+            } catch (IOException e) {
+                throw new Refused("cannot read the " + what + " " + file + ": " + RemoteCall.describe(e));
             }
         }
         Console console = System.console();
         if (console == null) {
-            throw new UsageException("--user " + cl.user + " needs --password-file (there is no terminal to ask on)");
+            throw new UsageException(noTerminal + " (there is no terminal to ask on)");
         }
-        char[] typed = console.readPassword("password for %s: ", cl.user);
+        char[] typed = console.readPassword("%s: ", prompt);
         if (typed == null) {
-            throw new UsageException("no password given for user '" + cl.user + "'");
+            throw new UsageException("nothing typed for the " + prompt);
         }
         return new String(typed);
+    }
+
+    /** The first line of a password file. */
+    static String readPasswordFile(Path file) throws IOException {
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line = r.readLine();
+            if (line == null || line.isEmpty()) {
+                throw new IOException("its first line is empty");
+            }
+            return line;
+        }
     }
 
     private static int usageError(PrintStream err, String message) {
