@@ -5,7 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.vcpuagent.domain.DomainCallException;
 import org.vcpuagent.domain.Look;
 import org.vcpuagent.jmx.HostBean;
-import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.DomainEventListener;
 import org.vcpuagent.libvirt.LibvirtException;

@@ -2,10 +2,13 @@ package org.vcpuagent.client;
 
 import org.vcpuagent.common.SecretFiles;
 
+
+import javax.management.remote.JMXServiceURL;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.MalformedURLException;
+import java.nio.file.Path;
 
 /**
  * {@code vcpu-agent client [options] VERB [ARGS]}: virsh's vCPU verbs against a running agent,
@@ -49,27 +52,13 @@ public final class ClientMain {
             out.print(CommandLine.help());
             return OK;
         }
-        String password;
-        try {
-            password = password(cl);
-        } catch (UsageException e) {
-            return usageError(err, e.getMessage());
-        } catch (IllegalArgumentException e) {
-            return fail(err, e.getMessage());
-        }
         VcpuAgentClient agent;
         try {
-            agent = VcpuAgentClient.connect(cl.url, cl.user, password);
-        } catch (MalformedURLException e) {
-            return usageError(err, "--url '" + cl.url + "' is not a JMX service URL: " + e.getMessage());
-        } catch (IOException e) {
-            return fail(err, "cannot connect to " + cl.url + ": " + RemoteCall.describe(e));
-        } catch (SecurityException e) {
-            return fail(err, "cannot log in to " + cl.url + (cl.user == null
-                    ? " without a user name: " + e.getMessage() + " (give --user and --password-file)"
-                    : " as '" + cl.user + "': " + e.getMessage()));
-        } catch (RuntimeException e) {
-            return fail(err, "cannot connect to " + cl.url + ": " + RemoteCall.describe(e));
+            agent = connect(cl);
+        } catch (UsageException e) {
+            return usageError(err, e.getMessage());
+        } catch (Refused e) {
+            return fail(err, e.getMessage());
         }
         String output;
         try {
@@ -91,24 +80,79 @@ public final class ClientMain {
         return OK;
     }
 
-    /**
-     * The password: the first line of --password-file, asked for on the terminal when only --user
-     * is given, null without --user.
-     */
-    private static String password(CommandLine cl) throws UsageException {
-        if (cl.user == null) {
-            return null;
+    /** Why the client could not connect, in one line for {@code error:}. */
+    private static final class Refused extends Exception {
+        Refused(String message) {
+            super(message, null, false, false);
         }
-        if (cl.passwordFile != null) {
-            return new String(SecretFiles.readPassword(cl.passwordFile, "password file"));
+    }
+
+    private static VcpuAgentClient connect(CommandLine cl) throws UsageException, Refused {
+        String password = cl.user == null ? null : secret(cl.passwordFile, "password file",
+                "password for " + cl.user, "--user " + cl.user + " needs --password-file");
+        ClientTls tls = cl.tls ? tls(cl) : null;
+        try {
+            return VcpuAgentClient.connect(cl.url, cl.user, password, tls);
+        } catch (MalformedURLException e) {
+            throw new UsageException("--url '" + cl.url + "' is not a JMX service URL: " + e.getMessage());
+        } catch (IOException e) {
+            String advice = TlsAdvice.explain(e, address(cl.url), tls);
+            throw new Refused("cannot connect to " + cl.url + ": " + (advice != null ? advice : RemoteCall.describe(e)));
+        } catch (SecurityException e) {
+            throw new Refused("cannot log in to " + cl.url + (cl.user == null
+                    ? " without a user name: " + e.getMessage() + " (give --user and --password-file)"
+                    : " as '" + cl.user + "': " + e.getMessage()));
+        } catch (RuntimeException e) {
+            throw new Refused("cannot connect to " + cl.url + ": " + RemoteCall.describe(e));
+        }
+    }
+
+    private static ClientTls tls(CommandLine cl) throws UsageException, Refused {
+        if (cl.trustStore == null && cl.keyStore == null) {
+            return ClientTls.jvmDefaults();
+        }
+        String trust = cl.trustStorePasswordFile == null ? null
+                : secret(cl.trustStorePasswordFile, "truststore password file", null, null);
+        String key = cl.keyStore == null ? null : secret(cl.keyStorePasswordFile, "keystore password file",
+                "password of the keystore " + cl.keyStore, "--keystore needs --keystore-password-file");
+        try {
+            return ClientTls.withStores(cl.trustStore, trust == null ? null : trust.toCharArray(), cl.keyStore,
+                    key == null ? null : key.toCharArray());
+        } catch (IllegalArgumentException e) {
+            throw new Refused(e.getMessage());
+        }
+    }
+
+    private static JMXServiceURL address(String url) {
+        try {
+            return new JMXServiceURL(url);
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException("connect has accepted " + url, e);
+        }
+    }
+
+    /**
+     * A password: the first line of {@code file}, or asked for on the terminal when there is no file.
+     *
+     * @param prompt     what the terminal shows
+     * @param noTerminal the usage error when there is no file and no terminal
+     */
+    private static String secret(Path file, String what, String prompt, String noTerminal)
+            throws UsageException, Refused {
+        if (file != null) {
+            try {
+                return new String(SecretFiles.readPassword(file, what));
+            } catch (IllegalArgumentException e) {
+                throw new Refused(e.getMessage());
+            }
         }
         Console console = System.console();
         if (console == null) {
-            throw new UsageException("--user " + cl.user + " needs --password-file (there is no terminal to ask on)");
+            throw new UsageException(noTerminal + " (there is no terminal to ask on)");
         }
-        char[] typed = console.readPassword("password for %s: ", cl.user);
+        char[] typed = console.readPassword("%s: ", prompt);
         if (typed == null) {
-            throw new UsageException("no password given for user '" + cl.user + "'");
+            throw new UsageException("nothing typed for the " + prompt);
         }
         return new String(typed);
     }

@@ -14,6 +14,15 @@ final class CommandLine {
     final String url;
     final String user;
     final Path passwordFile;
+    /** The alias of the libvirt connection the domain is on; null to find it on whichever has it. */
+    final String connection;
+    final boolean tls;
+    /** Null for the JDK's CAs; only with {@link #tls}. */
+    final Path trustStore;
+    final Path trustStorePasswordFile;
+    /** The client certificate; only with {@link #tls}. */
+    final Path keyStore;
+    final Path keyStorePasswordFile;
     final boolean json;
     /** setvcpus: also change the persistent configuration. */
     final boolean config;
@@ -28,7 +37,13 @@ final class CommandLine {
     private CommandLine(Builder b) {
         this.url = b.url;
         this.user = b.user;
-        this.passwordFile = b.passwordFile == null ? null : Path.of(b.passwordFile);
+        this.passwordFile = path(b.passwordFile);
+        this.connection = b.connection;
+        this.tls = b.tls;
+        this.trustStore = path(b.trustStore);
+        this.trustStorePasswordFile = path(b.trustStorePasswordFile);
+        this.keyStore = path(b.keyStore);
+        this.keyStorePasswordFile = path(b.keyStorePasswordFile);
         this.json = b.json;
         this.config = b.config;
         this.pretty = b.pretty;
@@ -41,6 +56,12 @@ final class CommandLine {
         String url = VcpuAgentClient.DEFAULT_URL;
         String user;
         String passwordFile;
+        String connection;
+        boolean tls;
+        String trustStore;
+        String trustStorePasswordFile;
+        String keyStore;
+        String keyStorePasswordFile;
         boolean json;
         boolean config;
         boolean pretty;
@@ -61,19 +82,7 @@ final class CommandLine {
             } else if (a.equals("-h") || a.equals("--help")) {
                 b.help = true;
             } else if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                String name = eq < 0 ? a : a.substring(0, eq);
-                String inline = eq < 0 ? null : a.substring(eq + 1);
-                switch (name) {
-                    case "--url" -> b.url = nonEmpty(name, inline != null ? inline : next(argv, ++i, name));
-                    case "--user" -> b.user = nonEmpty(name, inline != null ? inline : next(argv, ++i, name));
-                    case "--password-file" -> b.passwordFile = nonEmpty(name, inline != null ? inline
-                            : next(argv, ++i, name));
-                    case "--json" -> b.json = flag(name, inline);
-                    case "--config" -> b.config = flag(name, inline);
-                    case "--pretty" -> b.pretty = flag(name, inline);
-                    default -> throw new UsageException("unknown option '" + name + "'");
-                }
+                i = option(b, argv, i);
             } else {
                 throw new UsageException("unknown option '" + a + "'");
             }
@@ -83,6 +92,36 @@ final class CommandLine {
         }
         check(b);
         return new CommandLine(b);
+    }
+
+    /** Reads the option at {@code argv[i]} into {@code b}; returns the index of its last word. */
+    private static int option(Builder b, String[] argv, int i) throws UsageException {
+        String a = argv[i];
+        int eq = a.indexOf('=');
+        String name = eq < 0 ? a : a.substring(0, eq);
+        String inline = eq < 0 ? null : a.substring(eq + 1);
+        switch (name) {
+            case "--json" -> b.json = flag(name, inline);
+            case "--config" -> b.config = flag(name, inline);
+            case "--pretty" -> b.pretty = flag(name, inline);
+            case "--tls" -> b.tls = flag(name, inline);
+            case "--url", "--user", "--password-file", "--connection", "--truststore", "--truststore-password-file",
+                 "--keystore", "--keystore-password-file" -> {
+                String value = nonEmpty(name, inline != null ? inline : next(argv, ++i, name));
+                switch (name) {
+                    case "--url" -> b.url = value;
+                    case "--user" -> b.user = value;
+                    case "--password-file" -> b.passwordFile = value;
+                    case "--connection" -> b.connection = value;
+                    case "--truststore" -> b.trustStore = value;
+                    case "--truststore-password-file" -> b.trustStorePasswordFile = value;
+                    case "--keystore" -> b.keyStore = value;
+                    default -> b.keyStorePasswordFile = value;
+                }
+            }
+            default -> throw new UsageException("unknown option '" + name + "'");
+        }
+        return i;
     }
 
     private static void positional(Builder b, String a) throws UsageException {
@@ -123,12 +162,35 @@ final class CommandLine {
         if (b.passwordFile != null && b.user == null) {
             throw new UsageException("--password-file needs --user");
         }
+        checkTls(b);
         if (v == Verb.SETVCPUS) {
             wholeNumber(b.positional.get(1), "COUNT");
         }
         if (v == Verb.VCPUPIN && n >= 2) {
             wholeNumber(b.positional.get(1), "VCPU");
         }
+    }
+
+    private static void checkTls(Builder b) throws UsageException {
+        if (!b.tls) {
+            for (String[] option : new String[][] {{"--truststore", b.trustStore}, {"--keystore", b.keyStore},
+                {"--truststore-password-file", b.trustStorePasswordFile},
+                {"--keystore-password-file", b.keyStorePasswordFile}}) {
+                if (option[1] != null) {
+                    throw new UsageException(option[0] + " is for TLS: give --tls too");
+                }
+            }
+        }
+        if (b.trustStorePasswordFile != null && b.trustStore == null) {
+            throw new UsageException("--truststore-password-file needs --truststore");
+        }
+        if (b.keyStorePasswordFile != null && b.keyStore == null) {
+            throw new UsageException("--keystore-password-file needs --keystore");
+        }
+    }
+
+    private static Path path(String file) {
+        return file == null ? null : Path.of(file);
     }
 
     String domain() {
@@ -189,8 +251,9 @@ final class CommandLine {
 
     /** The short usage printed after a usage error. */
     static String usage() {
-        StringBuilder sb = new StringBuilder(400);
-        sb.append("usage: vcpu-agent client [--url URL] [--user USER [--password-file FILE]] [--json] VERB [ARGS]\n");
+        StringBuilder sb = new StringBuilder(600);
+        sb.append("usage: vcpu-agent client [--url URL] [--user USER [--password-file FILE]]\n"
+                + "         [--tls [--truststore FILE] [--keystore FILE]] [--connection ALIAS] [--json] VERB [ARGS]\n");
         sb.append("verbs:\n");
         for (Verb v : Verb.values()) {
             sb.append("  ").append(v.synopsis()).append('\n');
@@ -206,6 +269,21 @@ final class CommandLine {
                 + "  --user USER           log in as USER (the agent's jmx.password.file)\n"
                 + "  --password-file FILE  read USER's password from the first line of FILE;\n"
                 + "                        without it the password is asked for on the terminal\n"
+                + "  --tls                 connect over TLS, for an agent with jmx.ssl.keystore set\n"
+                + "  --truststore FILE     TLS: trust the agent certificates (or CA) in FILE, PKCS12 or JKS;\n"
+                + "                        without it the JDK's CAs decide\n"
+                + "  --truststore-password-file FILE\n"
+                + "                        its password, first line of FILE (not needed for a PKCS12\n"
+                + "                        truststore whose certificates are stored unencrypted)\n"
+                + "  --keystore FILE       TLS: present the client certificate in FILE, for an agent that\n"
+                + "                        requires them (jmx.ssl.need.client.auth)\n"
+                + "  --keystore-password-file FILE\n"
+                + "                        its password, first line of FILE; without it the password is\n"
+                + "                        asked for on the terminal\n"
+                + "  --connection ALIAS    the agent's libvirt connection the domain is on, for an agent\n"
+                + "                        with several (jmx names connection=ALIAS); without it a domain\n"
+                + "                        name only one connection has is found; with list, only that\n"
+                + "                        connection's domains\n"
                 + "  --json                print one JSON object instead of virsh's layout\n"
                 + "  --config              setvcpus: also change the persistent configuration\n"
                 + "  --pretty              vcpuinfo: show affinity as a cpulist\n"

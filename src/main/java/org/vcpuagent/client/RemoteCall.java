@@ -34,6 +34,11 @@ final class RemoteCall {
      *               only when something goes wrong, to keep the good path cheap)
      */
     static <T> T run(String domain, String what, Call<T> call) {
+        return run(domain, null, what, call);
+    }
+
+    /** As {@link #run(String, String, Call)}, for a domain on the connection with alias {@code connection}. */
+    static <T> T run(String domain, String connection, String what, Call<T> call) {
         try {
             return call.call();
         } catch (RuntimeMBeanException e) {
@@ -42,7 +47,7 @@ final class RemoteCall {
             throw new IllegalStateException("the agent failed on " + what + ": " + e.getTargetError(), e);
         } catch (InstanceNotFoundException e) {
             if (domain != null) {
-                throw new DomainNotFoundException(domain);
+                throw new DomainNotFoundException(domain, connection);
             }
             throw new IllegalStateException("the agent has no " + e.getMessage() + " (is this a vcpu-agent?)", e);
         } catch (MBeanException e) {

@@ -1,5 +1,6 @@
 package org.vcpuagent.client;
 
+import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.VcpuReading;
 
@@ -18,7 +19,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A typed view of one domain's {@code libvirt.vcpu:type=Domain,name=<name>} bean over JMX: what
+ * A typed view of one domain's {@code libvirt.vcpu:type=Domain,name=<name>} bean over JMX (with
+ * {@code connection=<alias>} too when the agent has several libvirt connections): what
  * {@code JMX.newMXBeanProxy} would give for {@link org.vcpuagent.jmx.DomainVcpuMXBean}, if it could
  * read the {@code Vcpus} table (served as raw {@code TabularData}) and knew that
  * {@code changeVcpuCount} is the operation {@code setVcpus}.
@@ -43,20 +45,40 @@ public final class RemoteDomain {
     private final MBeanServerConnection connection;
     private final ObjectName bean;
     private final String name;
+    /** The connection's alias in the bean's name, or null. */
+    private final String alias;
 
     RemoteDomain(MBeanServerConnection connection, ObjectName bean, String name) {
         this.connection = connection;
         this.bean = bean;
         this.name = name;
+        this.alias = ObjectNames.connection(bean);
     }
 
-    /** The domain's name, as given to {@link VcpuAgentClient#domain}. */
+    /** The domain's name, as given to {@link VcpuAgentClient#domain(String, String)}. */
     public String name() {
         return name;
     }
 
     public ObjectName objectName() {
         return bean;
+    }
+
+    /** The alias of the domain's libvirt connection; null when the agent has a single connection. */
+    public String connectionAlias() {
+        return alias;
+    }
+
+    /**
+     * The host CPUs libvirt's CPU maps cover on this domain's connection (its Host bean's
+     * {@code PresentCpus}): cpulists may name CPUs 0 to this - 1.
+     */
+    public int presentCpus() {
+        return presentCpus(connection, ObjectNames.host(alias));
+    }
+
+    static int presentCpus(MBeanServerConnection connection, ObjectName host) {
+        return (Integer) RemoteCall.run(null, "PresentCpus", () -> connection.getAttribute(host, "PresentCpus"));
     }
 
     public String uuid() {
@@ -114,7 +136,7 @@ public final class RemoteDomain {
      * out, as JMX's {@code getAttributes} does.
      */
     public Map<String, Object> attributes(String... names) {
-        AttributeList list = RemoteCall.run(name, "getAttributes", () -> connection.getAttributes(bean, names));
+        AttributeList list = RemoteCall.run(name, alias, "getAttributes", () -> connection.getAttributes(bean, names));
         Map<String, Object> out = new HashMap<>();
         for (Attribute a : list.asList()) {
             out.put(a.getName(), a.getValue());
@@ -158,11 +180,11 @@ public final class RemoteDomain {
     }
 
     private Object attribute(String attribute) {
-        return RemoteCall.run(name, attribute, () -> connection.getAttribute(bean, attribute));
+        return RemoteCall.run(name, alias, attribute, () -> connection.getAttribute(bean, attribute));
     }
 
     private Object invoke(String operation, Object[] params, String[] signature) {
-        return RemoteCall.run(name, operation, () -> connection.invoke(bean, operation, params, signature));
+        return RemoteCall.run(name, alias, operation, () -> connection.invoke(bean, operation, params, signature));
     }
 
     /** The rows of a {@code Vcpus} table, sorted by vCPU number; affinity is taken from the cpumap bytes. */

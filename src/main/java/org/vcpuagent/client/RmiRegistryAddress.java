@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.rmi.NotBoundException;
 import java.rmi.registry.LocateRegistry;
+import java.rmi.server.RMIClientSocketFactory;
 import java.util.Map;
 
 /**
@@ -22,6 +23,10 @@ import java.util.Map;
 final class RmiRegistryAddress {
 
     private static final String JNDI_RMI = "/jndi/rmi://";
+    /** The JNDI environment key that makes the rmi provider reach the registry with these sockets. */
+    private static final String JNDI_SOCKET_FACTORY = "com.sun.jndi.rmi.factory.socket";
+    /** RMIConnector's check that the connector's stub uses {@code SslRMIClientSocketFactory}. */
+    private static final String CHECK_STUB = "jmx.remote.x.check.stub";
 
     final String host;
     final int port;
@@ -33,15 +38,27 @@ final class RmiRegistryAddress {
         this.name = name;
     }
 
-    /** Connects to {@code address} with {@code env}, as {@link JMXConnectorFactory#connect} does. */
-    static JMXConnector connect(JMXServiceURL address, Map<String, ?> env) throws IOException {
+    /**
+     * Connects to {@code address} with {@code env}, as {@link JMXConnectorFactory#connect} does.
+     *
+     * @param sockets null for clear text; otherwise what the registry lookup connects with (the
+     *                connector's stub brings its own from the agent)
+     */
+    static JMXConnector connect(JMXServiceURL address, Map<String, Object> env, RMIClientSocketFactory sockets)
+            throws IOException {
+        if (sockets != null) {
+            // The JNDI route reaches the registry through this key; both routes check that the
+            // connector's stub is TLS too, so that no login goes out in clear text.
+            env.put(JNDI_SOCKET_FACTORY, sockets);
+            env.put(CHECK_STUB, "true");
+        }
         RmiRegistryAddress registry = of(address);
         if (registry == null) {
             return JMXConnectorFactory.connect(address, env);
         }
         RMIServer server;
         try {
-            server = (RMIServer) LocateRegistry.getRegistry(registry.host, registry.port).lookup(registry.name);
+            server = (RMIServer) LocateRegistry.getRegistry(registry.host, registry.port, sockets).lookup(registry.name);
         } catch (NotBoundException e) {
             throw new IOException("the RMI registry at " + registry.host + ":" + registry.port + " has no '"
                     + registry.name + "'", e);

@@ -1,19 +1,16 @@
 package org.vcpuagent.client;
 
-import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.common.ObjectNames;
 
+import javax.management.InstanceNotFoundException;
 import javax.management.MBeanServerConnection;
-import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A connection to a running vcpu-agent over JMX, for Java programs and for the {@code client}
@@ -29,10 +26,16 @@ import java.util.Set;
  * }
  * }</pre>
  *
- * Methods throw unchecked exceptions: the agent's refusals as it sent them
+ * An agent with several libvirt connections names each bean with its connection's alias
+ * ({@code libvirt.vcpu:type=Domain,connection=<alias>,name=<domain>}): {@link #listDomains()} shows
+ * them, {@link #domain(String, String)} addresses one, and {@link #domain(String)} finds a name that
+ * only one connection has.
+ *
+ * <p>Methods throw unchecked exceptions: the agent's refusals as it sent them
  * ({@code IllegalArgumentException}, {@code IllegalStateException}), {@link DomainNotFoundException},
- * {@link SecurityException} when the user may not do that, and {@link java.io.UncheckedIOException}
- * when the connection breaks. Not thread-safe beyond what the JMX connection itself allows.
+ * {@link AmbiguousDomainException}, {@link UnknownConnectionException}, {@link SecurityException} when
+ * the user may not do that, and {@link java.io.UncheckedIOException} when the connection breaks. Not
+ * thread-safe beyond what the JMX connection itself allows.
  */
 public final class VcpuAgentClient implements AutoCloseable {
 
@@ -40,21 +43,21 @@ public final class VcpuAgentClient implements AutoCloseable {
     public static final String DEFAULT_URL = "service:jmx:rmi:///jndi/rmi://127.0.0.1:9875/jmxrmi";
 
     static final String BEAN_DOMAIN = ObjectNames.DOMAIN;
-    private static final ObjectName HOST = ObjectNames.host(null);
-    private static final ObjectName ALL_DOMAINS = name(BEAN_DOMAIN + ":type=Domain,*");
 
     private final JMXConnector connector;
     private final MBeanServerConnection connection;
+    private final DomainLookup lookup;
     private final String url;
 
     private VcpuAgentClient(JMXConnector connector, MBeanServerConnection connection, String url) {
         this.connector = connector;
         this.connection = connection;
+        this.lookup = new DomainLookup(connection);
         this.url = url;
     }
 
     /**
-     * Connects and logs in.
+     * Connects and logs in, in clear text.
      *
      * @param url      a JMX service URL such as {@link #DEFAULT_URL}
      * @param user     null when the agent runs without authentication
@@ -64,12 +67,26 @@ public final class VcpuAgentClient implements AutoCloseable {
      * @throws SecurityException              when the agent refuses the login
      */
     public static VcpuAgentClient connect(String url, String user, String password) throws IOException {
+        return connect(url, user, password, null);
+    }
+
+    /**
+     * Connects and logs in, over TLS when {@code tls} is not null (an agent with {@code jmx.ssl.*}).
+     *
+     * @throws IllegalStateException when this JVM already reaches TLS agents with other stores (see {@link ClientTls})
+     * @see #connect(String, String, String)
+     */
+    public static VcpuAgentClient connect(String url, String user, String password, ClientTls tls)
+            throws IOException {
         JMXServiceURL address = new JMXServiceURL(url);
         Map<String, Object> env = new HashMap<>();
         if (user != null) {
             env.put(JMXConnector.CREDENTIALS, new String[] {user, password == null ? "" : password});
         }
-        JMXConnector connector = RmiRegistryAddress.connect(address, env);
+        if (tls != null) {
+            tls.install();
+        }
+        JMXConnector connector = RmiRegistryAddress.connect(address, env, tls == null ? null : tls.socketFactory());
         try {
             return new VcpuAgentClient(connector, connector.getMBeanServerConnection(), url);
         } catch (IOException | RuntimeException e) {
@@ -90,48 +107,84 @@ public final class VcpuAgentClient implements AutoCloseable {
         return new VcpuAgentClient(null, connection, null);
     }
 
-    /** The names of the domains the agent has a bean for (running or paused), sorted. */
+    /**
+     * The names of the domains the agent has a bean for (running or paused), sorted; a name that
+     * several connections have appears once ({@link #listDomains()} tells them apart).
+     */
     public List<String> domains() {
-        Set<ObjectName> names = RemoteCall.run(null, "the domain list", () -> connection.queryNames(ALL_DOMAINS, null));
-        List<String> out = new ArrayList<>(names.size());
-        for (ObjectName n : names) {
-            String value = n.getKeyProperty("name");
-            if (value != null) {
-                out.add(value.startsWith("\"") ? ObjectName.unquote(value) : value);
-            }
-        }
-        out.sort(null);
-        return out;
+        return listDomains().stream().map(ListedDomain::name).distinct().sorted().toList();
+    }
+
+    /** Every domain bean with its connection's alias and full ObjectName, sorted by alias, then name. */
+    public List<ListedDomain> listDomains() {
+        return lookup.all();
+    }
+
+    /** The aliases of the agent's libvirt connections, sorted; empty when it has a single one (its names carry none). */
+    public List<String> connections() {
+        return lookup.connections();
     }
 
     /**
-     * The domain's vCPUs, checked to exist now.
+     * The domain's vCPUs, checked to exist now, on whichever connection has a domain of that name.
      *
-     * @throws DomainNotFoundException when the agent has no bean for it
+     * @throws DomainNotFoundException  when no connection has it
+     * @throws AmbiguousDomainException when several have it: use {@link #domain(String, String)}
      */
     public RemoteDomain domain(String name) {
-        ObjectName bean = domainObjectName(name);
-        boolean known = RemoteCall.run(name, "the domain lookup", () -> connection.isRegistered(bean));
-        if (!known) {
-            throw new DomainNotFoundException(name);
-        }
-        return new RemoteDomain(connection, bean, name);
+        return domain(null, name);
+    }
+
+    /**
+     * The domain's vCPUs on the connection with alias {@code connection}, checked to exist now.
+     *
+     * @param connection an alias from {@link #connections()}; null to find the domain on whichever
+     *                   connection has it, as {@link #domain(String)}
+     * @throws UnknownConnectionException when the agent has no such connection
+     * @throws DomainNotFoundException    when that connection has no such domain
+     */
+    public RemoteDomain domain(String connection, String name) {
+        return new RemoteDomain(this.connection, lookup.resolve(connection, name), name);
+    }
+
+    /** The domain of one entry of {@link #listDomains()}, without asking the agent again. */
+    public RemoteDomain domain(ListedDomain listed) {
+        return new RemoteDomain(connection, listed.objectName(), listed.name());
     }
 
     /**
      * The domain's vCPUs without asking the agent first: a domain it has no bean for shows as
      * {@link DomainNotFoundException} on the first call. One round trip less, for the command line.
+     *
+     * @param connection the alias, or null for the name an agent with a single connection gives it
      */
-    RemoteDomain domainUnchecked(String name) {
-        return new RemoteDomain(connection, domainObjectName(name), name);
+    RemoteDomain domainUnchecked(String connection, String name) {
+        return new RemoteDomain(this.connection, ObjectNames.domain(connection, name), name);
     }
 
     /**
-     * The host CPUs libvirt's CPU maps cover (Host attribute {@code PresentCpus}): cpulists may name
-     * CPUs 0 to this - 1, and {@code virsh vcpuinfo} prints affinity over this many positions.
+     * The host CPUs libvirt's CPU maps cover (Host attribute {@code PresentCpus}) on an agent with a
+     * single connection: cpulists may name CPUs 0 to this - 1, and {@code virsh vcpuinfo} prints
+     * affinity over this many positions.
+     *
+     * @throws IllegalStateException when the agent has several connections: use {@link #presentCpus(String)}
      */
     public int presentCpus() {
-        return (Integer) RemoteCall.run(null, "PresentCpus", () -> connection.getAttribute(HOST, "PresentCpus"));
+        try {
+            return presentCpus(null);
+        } catch (IllegalStateException e) {
+            List<String> aliases = e.getCause() instanceof InstanceNotFoundException ? connections() : List.of();
+            if (aliases.isEmpty()) {
+                throw e;
+            }
+            throw new IllegalStateException("the agent has several connections (" + String.join(", ", aliases)
+                    + "): ask for one with presentCpus(alias)", e);
+        }
+    }
+
+    /** {@link #presentCpus()} of the connection with alias {@code connection} (null: the single one). */
+    public int presentCpus(String connection) {
+        return RemoteDomain.presentCpus(this.connection, ObjectNames.host(connection));
     }
 
     /** The underlying JMX connection, for attributes and notifications this class does not cover. */
@@ -145,19 +198,17 @@ public final class VcpuAgentClient implements AutoCloseable {
     }
 
     /**
-     * {@code libvirt.vcpu:type=Domain,name=<name>}, with the name quoted exactly when the agent
-     * quotes it (characters outside letters, digits and {@code -_.+@#%^~/}).
+     * {@code libvirt.vcpu:type=Domain,name=<name>}, the name on an agent with a single connection,
+     * with the name quoted exactly when the agent quotes it (characters outside letters, digits and
+     * {@code -_.+@#%^~/}).
      */
     public static ObjectName domainObjectName(String domainName) {
         return ObjectNames.domain(null, domainName);
     }
 
-    private static ObjectName name(String text) {
-        try {
-            return new ObjectName(text);
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException("'" + text + "' cannot form an ObjectName: " + e.getMessage(), e);
-        }
+    /** {@code libvirt.vcpu:type=Domain,connection=<alias>,name=<name>}; as {@link #domainObjectName(String)} for a null alias. */
+    public static ObjectName domainObjectName(String connection, String domainName) {
+        return ObjectNames.domain(connection, domainName);
     }
 
     /** Closes the JMX connection this client opened. */

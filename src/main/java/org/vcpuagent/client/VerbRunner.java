@@ -23,46 +23,98 @@ final class VerbRunner {
 
     /** The output, empty when there is nothing to say (as virsh says nothing after a pin). */
     String run() {
+        if (cl.verb == Verb.LIST) {
+            return list();
+        }
+        // The name an agent with a single connection gives the domain (or the one --connection
+        // names) is tried first: the usual case costs no lookup.
+        RemoteDomain first = agent.domainUnchecked(cl.connection, cl.domain());
+        try {
+            return on(first);
+        } catch (DomainNotFoundException notThere) {
+            // Says precisely why (unknown alias, several connections, nowhere), or finds it on the one
+            // connection that has it. A bean of another name than the first means the first never
+            // existed (an agent names all its beans with the key or all without), so no call before
+            // this one changed anything and running the verb again is safe.
+            RemoteDomain found = agent.domain(cl.connection, cl.domain());
+            if (found.objectName().equals(first.objectName())) {
+                throw notThere;
+            }
+            return on(found);
+        }
+    }
+
+    private String on(RemoteDomain d) {
         return switch (cl.verb) {
-            case LIST -> list();
-            case VCPUINFO -> vcpuinfo();
-            case VCPUCOUNT -> vcpucount();
-            case SETVCPUS -> setvcpus();
-            case VCPUPIN -> vcpupin();
-            case EMULATORPIN -> emulatorpin();
+            case LIST -> throw new IllegalStateException("list addresses no domain");
+            case VCPUINFO -> vcpuinfo(d);
+            case VCPUCOUNT -> vcpucount(d);
+            case SETVCPUS -> setvcpus(d);
+            case VCPUPIN -> vcpupin(d);
+            case EMULATORPIN -> emulatorpin(d);
         };
     }
 
     private String list() {
+        List<ListedDomain> listed = listed();
+        boolean several = listed.stream().anyMatch(d -> d.connection() != null);
         JsonWriter json = cl.json ? new JsonWriter().beginObject().name("domains").beginArray() : null;
         List<List<String>> rows = new ArrayList<>();
-        for (String name : agent.domains()) {
+        for (ListedDomain listedDomain : listed) {
             Map<String, Object> a;
             try {
-                a = agent.domainUnchecked(name).attributes("State", "VcpuCount", "MaxVcpus");
+                a = agent.domain(listedDomain).attributes("State", "VcpuCount", "MaxVcpus");
             } catch (DomainNotFoundException gone) {
                 continue; // stopped between the listing and the look
             }
             if (json != null) {
-                json.beginObject().member("name", name).member("state", (String) a.get("State"))
-                        .member("vcpuCount", (Number) a.get("VcpuCount"))
+                json.beginObject().member("name", listedDomain.name());
+                if (listedDomain.connection() != null) {
+                    json.member("connection", listedDomain.connection());
+                }
+                json.member("state", (String) a.get("State")).member("vcpuCount", (Number) a.get("VcpuCount"))
                         .member("maxVcpus", (Number) a.get("MaxVcpus")).endObject();
             } else {
-                rows.add(List.of(name, text(a.get("State")), text(a.get("VcpuCount"))));
+                List<String> row = new ArrayList<>(4);
+                if (several) {
+                    row.add(text(listedDomain.connection()));
+                }
+                row.addAll(List.of(listedDomain.name(), text(a.get("State")), text(a.get("VcpuCount"))));
+                rows.add(row);
             }
         }
-        return json != null ? json.endArray().endObject() + "\n" : VirshFormat.list(rows);
+        return json != null ? json.endArray().endObject() + "\n" : VirshFormat.list(rows, several);
     }
 
-    private String vcpuinfo() {
-        RemoteDomain d = agent.domainUnchecked(cl.domain());
+    /** Every domain, or with --connection that connection's, refusing an alias the agent does not have. */
+    private List<ListedDomain> listed() {
+        List<ListedDomain> all = agent.listDomains();
+        if (cl.connection == null) {
+            return all;
+        }
+        List<ListedDomain> on = all.stream().filter(d -> cl.connection.equals(d.connection())).toList();
+        if (on.isEmpty()) {
+            List<String> known = agent.connections();
+            if (!known.contains(cl.connection)) {
+                throw new UnknownConnectionException(cl.connection, known);
+            }
+        }
+        return on;
+    }
+
+    /** A JSON object about domain {@code d}: its name, and its connection's alias when the agent has several. */
+    private static JsonWriter about(RemoteDomain d) {
+        JsonWriter json = new JsonWriter().beginObject().member("domain", d.name());
+        return d.connectionAlias() == null ? json : json.member("connection", d.connectionAlias());
+    }
+
+    private String vcpuinfo(RemoteDomain d) {
         List<VcpuReading> vcpus = d.vcpus();
-        int present = agent.presentCpus();
+        int present = d.presentCpus();
         if (!cl.json) {
             return VirshFormat.vcpuinfo(vcpus, present, cl.pretty);
         }
-        JsonWriter json = new JsonWriter().beginObject().member("domain", d.name()).member("presentCpus", present)
-                .name("vcpus").beginArray();
+        JsonWriter json = about(d).member("presentCpus", present).name("vcpus").beginArray();
         for (VcpuReading v : vcpus) {
             json.beginObject()
                     .member("number", v.number())
@@ -80,43 +132,38 @@ final class VerbRunner {
         return json.endArray().endObject() + "\n";
     }
 
-    private String vcpucount() {
-        RemoteDomain d = agent.domainUnchecked(cl.domain());
+    private String vcpucount(RemoteDomain d) {
         int max = d.maxVcpus();
         int current = d.vcpuCount();
         if (!cl.json) {
             return VirshFormat.vcpucount(max, current);
         }
-        return new JsonWriter().beginObject().member("domain", d.name()).member("maxVcpus", max)
-                .member("vcpuCount", current).endObject() + "\n";
+        return about(d).member("maxVcpus", max).member("vcpuCount", current).endObject() + "\n";
     }
 
-    private String setvcpus() {
-        RemoteDomain d = agent.domainUnchecked(cl.domain());
+    private String setvcpus(RemoteDomain d) {
         int count = cl.number(1);
         String message = cl.config ? d.setVcpus(count, true) : d.setVcpus(count);
         if (!cl.json) {
             return message + "\n";
         }
-        return new JsonWriter().beginObject().member("domain", d.name()).member("count", count)
-                .member("persistent", cl.config).member("pending", message.startsWith("unplug pending"))
+        return about(d).member("count", count).member("persistent", cl.config).member("pending", message.startsWith("unplug pending"))
                 .member("message", message).endObject() + "\n";
     }
 
-    private String vcpupin() {
-        RemoteDomain d = agent.domainUnchecked(cl.domain());
+    private String vcpupin(RemoteDomain d) {
         String cpulist = cl.optional(2);
         if (cpulist != null) {
             int vcpu = cl.number(1);
             d.pinVcpu(vcpu, cpulist);
-            return cl.json ? pins(d.name(), Map.of(vcpu, pinOf(d, vcpu))) : "";
+            return cl.json ? pins(d, Map.of(vcpu, pinOf(d, vcpu))) : "";
         }
         Map<Integer, String> pins = d.pinInfo();
         if (cl.optional(1) != null) {
             int vcpu = cl.number(1);
             pins = Map.of(vcpu, pinOf(d.name(), pins, vcpu));
         }
-        return cl.json ? pins(d.name(), pins) : VirshFormat.vcpupin(pins);
+        return cl.json ? pins(d, pins) : VirshFormat.vcpupin(pins);
     }
 
     private static String pinOf(RemoteDomain d, int vcpu) {
@@ -132,16 +179,15 @@ final class VerbRunner {
         return pin;
     }
 
-    private static String pins(String domain, Map<Integer, String> pins) {
-        JsonWriter json = new JsonWriter().beginObject().member("domain", domain).name("pins").beginArray();
+    private static String pins(RemoteDomain d, Map<Integer, String> pins) {
+        JsonWriter json = about(d).name("pins").beginArray();
         for (Map.Entry<Integer, String> e : pins.entrySet()) {
             json.beginObject().member("vcpu", e.getKey()).member("cpulist", e.getValue()).endObject();
         }
         return json.endArray().endObject() + "\n";
     }
 
-    private String emulatorpin() {
-        RemoteDomain d = agent.domainUnchecked(cl.domain());
+    private String emulatorpin(RemoteDomain d) {
         String cpulist = cl.optional(1);
         if (cpulist != null) {
             d.pinEmulator(cpulist);
@@ -150,8 +196,7 @@ final class VerbRunner {
             }
         }
         String pin = d.emulatorPin();
-        return cl.json ? new JsonWriter().beginObject().member("domain", d.name()).member("emulatorPin", pin)
-                .endObject() + "\n" : VirshFormat.emulatorpin(pin);
+        return cl.json ? about(d).member("emulatorPin", pin).endObject() + "\n" : VirshFormat.emulatorpin(pin);
     }
 
     /** A value for a table cell; "-" when the agent could not read it. */

@@ -87,10 +87,11 @@ final class VirshFormat {
 
     /**
      * {@code virsh list}, except that the agent has no domain id: the columns are Name, State and
-     * vCPUs (the current count).
+     * vCPUs (the current count), after Connection (the alias) when the agent has several.
      */
-    static String list(List<List<String>> rows) {
-        return table(List.of("Name", "State", "vCPUs"), rows);
+    static String list(List<List<String>> rows, boolean withConnection) {
+        return table(withConnection ? List.of("Connection", "Name", "State", "vCPUs") : List.of("Name", "State", "vCPUs"),
+                rows);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.vcpuagent.jmx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vcpuagent.common.CurrentSubject;
+import org.vcpuagent.common.ObjectNames;
 
 import javax.management.Attribute;
 import javax.management.AttributeList;

@@ -1,5 +1,7 @@
 package org.vcpuagent.jmx;
 
+import org.vcpuagent.common.ObjectNames;
+
 import javax.management.ObjectName;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -1,6 +1,7 @@
 package org.vcpuagent.jmx;
 
 import org.vcpuagent.common.Notifier;
+import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.domain.CountChange;
 import org.vcpuagent.domain.DomainCallException;
 import org.vcpuagent.domain.DomainVcpus;

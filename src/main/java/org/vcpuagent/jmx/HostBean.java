@@ -2,6 +2,7 @@ package org.vcpuagent.jmx;
 
 import org.vcpuagent.common.Notifier;
 import org.vcpuagent.model.ConnectionStatus;
+import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.model.HostInfo;
 
 import javax.management.MBeanNotificationInfo;

@@ -27,7 +27,15 @@ class ClientFormatTest {
                 -----------------------------------
                  a-long-name-vm   paused    16
                  b                running   1
-                """, VirshFormat.list(List.of(List.of("a-long-name-vm", "paused", "16"), List.of("b", "running", "1"))));
+                """, VirshFormat.list(List.of(List.of("a-long-name-vm", "paused", "16"), List.of("b", "running", "1")),
+                false));
+        assertEquals("""
+                 Connection   Name   State     vCPUs
+                --------------------------------------
+                 local        test   running   2
+                 remote       test   paused    1
+                """, VirshFormat.list(List.of(List.of("local", "test", "running", "2"),
+                List.of("remote", "test", "paused", "1")), true));
         assertEquals(" tab\\x09name", VirshFormat.safe(" tab\tname"));
     }
 

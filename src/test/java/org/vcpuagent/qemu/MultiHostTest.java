@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.agent.AgentConfig;
 import org.vcpuagent.agent.VcpuAgent;
-import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.testsupport.CloseAll;
 import org.vcpuagent.testsupport.JmxAwait;
 

@@ -2,7 +2,7 @@ package org.vcpuagent.security;
 
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.jmx.AuditLine;
-import org.vcpuagent.jmx.ObjectNames;
+import org.vcpuagent.common.ObjectNames;
 
 import javax.management.ObjectName;
 import java.lang.reflect.Method;
