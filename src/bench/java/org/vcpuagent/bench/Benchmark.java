@@ -1,5 +1,7 @@
 package org.vcpuagent.bench;
 
+import org.vcpuagent.testsupport.AgentProcess;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
@@ -54,8 +56,8 @@ public final class Benchmark {
             }
         }
         Path jar = root.resolve("target/vcpu-agent.jar");
-        if (!Files.isRegularFile(jar) || !Files.isDirectory(root.resolve("target/test-classes"))) {
-            System.err.println("error: run from the project root after building (scripts/benchmark.sh does both)");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(root.resolve("target/bench-classes"))) {
+            System.err.println("error: run from the project root after building with mvn -Pbench (scripts/benchmark.sh does both)");
             System.exit(2);
         }
         boolean full = only.size() == PARTS.size();
