@@ -21,15 +21,14 @@ import java.util.zip.ZipEntry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The packaged jar as users run it, {@code java -jar target/vcpu-agent.jar client ...}, and the
- * {@code scripts/vcpu-agent-client} launcher with its class-data sharing archive. Skipped unless
- * target/vcpu-agent.jar holds the client exactly as compiled now (run {@code mvn package} first;
- * in {@code mvn verify} tests run before packaging).
+ * {@code scripts/vcpu-agent-client} launcher with its class-data sharing archive. It runs after package
+ * ({@code mvn verify}, failsafe) and fails, never skips, unless target/vcpu-agent.jar holds the client
+ * exactly as compiled now.
  */
-class ClientJarTest {
+class ClientJarIT {
 
     private static final Path JAR = Path.of("target", "vcpu-agent.jar");
     private static final Path CLASSES = Path.of("target", "classes");
@@ -42,13 +41,13 @@ class ClientJarTest {
 
     @BeforeAll
     static void start() throws IOException {
-        assumeTrue(Files.isRegularFile(JAR), JAR + " is not built");
+        assertTrue(Files.isRegularFile(JAR), JAR + " is not built: this test runs in mvn verify, after package");
         try (JarFile jar = new JarFile(JAR.toFile())) {
             for (String entry : List.of("org/vcpuagent/client/ClientMain.class", "org/vcpuagent/agent/Main.class")) {
                 ZipEntry e = jar.getEntry(entry);
-                assumeTrue(e != null, JAR + " has no " + entry);
+                assertTrue(e != null, JAR + " has no " + entry);
                 try (InputStream in = jar.getInputStream(e)) {
-                    assumeTrue(Arrays.equals(in.readAllBytes(), Files.readAllBytes(CLASSES.resolve(entry))),
+                    assertTrue(Arrays.equals(in.readAllBytes(), Files.readAllBytes(CLASSES.resolve(entry))),
                             JAR + " is older than the compiled classes: run mvn package");
                 }
             }
@@ -114,7 +113,7 @@ class ClientJarTest {
     @Test
     void theLauncherRecordsAClassDataArchiveOnceAndThenUsesIt() throws Exception {
         Path script = Path.of("scripts", "vcpu-agent-client");
-        assumeTrue(Files.isExecutable(script), script + " is missing");
+        assertTrue(Files.isExecutable(script), script + " is missing or not executable");
         Path cache = Files.createTempDirectory(h.dir, "cache");
         Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString(), "VCPU_AGENT_JAR", JAR.toString(),
                 "JAVA_HOME", System.getProperty("java.home"));
