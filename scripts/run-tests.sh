@@ -43,6 +43,8 @@ finish() {
 }
 trap finish EXIT
 
+# Reports of an earlier run would be counted again, and those of a renamed test class would linger.
+rm -rf target/surefire-reports target/failsafe-reports
 scripts/install-deps.sh --tests
 
 step="scripts/install-libvirt-host.sh"
@@ -63,8 +65,6 @@ else
   summary_args+=(--allow-skip "XenDomainTest  the Xen test host cannot be built here: $xen_check")
 fi
 
-# Reports of an earlier run would be counted again, and those of a renamed test class would linger.
-rm -rf target/surefire-reports target/failsafe-reports
 benchmark=${VCPU_AGENT_BENCHMARK:-quick}
 profiles=()
 if [[ $benchmark != no ]]; then
