@@ -137,7 +137,7 @@ public final class Benchmark {
                 + "Read latency, the cost of scripting, changes, scale to many domains, the agent's footprint and "
                 + "how soon changes reach a JMX listener, each against `virsh` on the same machine. Every number on "
                 + "this page comes from one run of one command; the tables are written by the benchmark itself "
-                + "(`src/test/java/org/vcpuagent/bench/`). Compared tools alternate (A B A B …) after a warm-up; "
+                + "(`src/bench/java/org/vcpuagent/bench/`). Compared tools alternate (A B A B …) after a warm-up; "
                 + "each row gives the median, the range and the number of samples, and each pair its ratio.\n\n"
                 + (quick ? "**Quick mode: a smoke run, not a measurement.** Few repetitions, up to 100 domains, and "
                     + "4 s of warm-up before the CPU window, so the JIT compilers' start-up work inflates the CPU "
