@@ -8,7 +8,8 @@
 #   --only       run a subset; the page then goes to target/benchmarks-partial.md
 #   --quick      fewer repetitions, shorter idle windows, up to 100 domains (a smoke run of about
 #                3.5 minutes; run-tests.sh runs it once so that the benchmark cannot rot)
-#   --skip-build use target/vcpu-agent.jar and target/test-classes as they are
+#   --skip-build use target/vcpu-agent.jar, target/test-classes and target/bench-classes as they are
+#                (run-tests.sh builds them with `mvn verify -Pbench` first)
 #
 # Needs root and libvirtd with QEMU for the parts on real guests (scripts/install-libvirt-host.sh);
 # the scale part needs only libvirt's test driver. The full run takes about 15 minutes on 2 cores.
@@ -26,7 +27,7 @@ args=()
 for a in "$@"; do
   case $a in
     --skip-build) build=0 ;;
-    -h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
 done
@@ -35,13 +36,18 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 command -v "$java" >/dev/null || { echo "error: no java found: install a JDK 17 or newer, or set JAVA_HOME" >&2; exit 1; }
 
 if ((build)); then
-  echo "building target/vcpu-agent.jar and the test classes ..." >&2
-  mvn -q -B package -DskipTests
-  mvn -q -B test-compile
+  # The benchmark's own source set, src/bench/java, is compiled only with the profile bench (see pom.xml).
+  echo "building target/vcpu-agent.jar, the test classes and the benchmark's (mvn -Pbench package -DskipTests) ..." >&2
+  mvn -q -B -Pbench package -DskipTests
+elif [[ ! -f target/bench-classes/org/vcpuagent/bench/Benchmark.class || ! -f target/vcpu-agent.jar ]]; then
+  echo "error: --skip-build needs target/vcpu-agent.jar and target/bench-classes: build them with" \
+    "'mvn -Pbench package -DskipTests' (run-tests.sh runs mvn verify -Pbench), or drop --skip-build" >&2
+  exit 2
 fi
 
 # The benchmark's JVM forwards SIGINT/SIGTERM to its shutdown hook, which removes guests and agents.
 # shellcheck disable=SC2086
 exec "$java" ${BENCH_JAVA_OPTS:-} -Dbench.command="scripts/benchmark.sh${args[*]:+ ${args[*]}}" \
   -Dlogback.configurationFile="$root/config/logback.xml" \
-  -cp "$root/target/test-classes:$root/target/vcpu-agent.jar" org.vcpuagent.bench.Benchmark "${args[@]}"
+  -cp "$root/target/bench-classes:$root/target/test-classes:$root/target/vcpu-agent.jar" \
+  org.vcpuagent.bench.Benchmark "${args[@]}"

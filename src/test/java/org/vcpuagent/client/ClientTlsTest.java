@@ -7,7 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vcpuagent.agent.AgentConfig;
 import org.vcpuagent.agent.TestAgent;
 import org.vcpuagent.agent.VcpuAgent;
-import org.vcpuagent.client.ClientJarTest.Run;
+import org.vcpuagent.client.ClientJarIT.Run;
 
 import javax.management.MBeanServerFactory;
 import java.io.IOException;
@@ -45,7 +45,7 @@ class ClientTlsTest {
     @BeforeAll
     static void start() throws Exception {
         Path script = Path.of("scripts", "make-test-keystore.sh");
-        Run made = ClientJarTest.run(List.of("bash", script.toString(), "--client", dir.toString()), Map.of());
+        Run made = ClientJarIT.run(List.of("bash", script.toString(), "--client", dir.toString()), Map.of());
         assertEquals(0, made.code(), made::toString);
         List<String> tls = List.of("--uri", "test:///default", "--jmx-port", "0", "--refresh-interval", "1m",
                 "--jmx-ssl-keystore", file("server.p12"), "--jmx-ssl-keystore-password-file", file("server.pass"));
@@ -89,13 +89,13 @@ class ClientTlsTest {
 
     /** The client in a JVM of its own, started now. */
     private static CompletableFuture<Run> client(VcpuAgent agent, List<String> options, String... verb) {
-        List<String> command = new ArrayList<>(List.of(ClientJarTest.java(), "-XX:TieredStopAtLevel=1", "-cp",
+        List<String> command = new ArrayList<>(List.of(ClientJarIT.java(), "-XX:TieredStopAtLevel=1", "-cp",
                 Path.of("target", "classes").toString(), ClientMain.class.getName(), "--url", url(agent)));
         command.addAll(options);
         command.addAll(List.of(verb));
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return ClientJarTest.run(command, Map.of());
+                return ClientJarIT.run(command, Map.of());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InterruptedException e) {

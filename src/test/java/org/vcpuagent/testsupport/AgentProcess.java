@@ -5,8 +5,10 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,41 +28,48 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The agent as a process of its own, on its own libvirt test driver (its own test:///default, so nothing
- * is shared with other tests), with JMX on a free loopback port without authentication. Its output is
- * kept, and it counts as started once it has printed its JMX address. Two ways to start it:
+ * The agent as a process of its own, for tests and the benchmark: driven over JMX and measured from outside
+ * (/proc, jcmd) without the caller's own allocations in the way. It counts as started once it has printed its
+ * JMX address; its stdout is kept, with the moment it printed its "vcpu-agent connected" line and the CPU time
+ * it had used by then. Ways to start it:
  * <ul>
- * <li>{@link #viaLauncher}: the packaged agent through scripts/vcpu-agent, as users run it (these tests
- *     run after package, inside Maven);</li>
+ * <li>{@link #viaLauncher}: the packaged agent through scripts/vcpu-agent, as users run it, on its own libvirt
+ *     test driver and a free loopback JMX port without authentication (tests named *IT, after package);</li>
  * <li>{@link #fromClassPath}: {@code org.vcpuagent.agent.Main} from the test class path with chosen JVM
- *     options, so that its memory can be measured from outside ({@link #rssKiB}, {@link #jcmd}) without
- *     the test's own allocations in the way.</li>
+ *     options;</li>
+ * <li>{@link #start}: any command that runs the agent (the benchmark's launcher and {@code java -jar} runs).</li>
  * </ul>
  */
 public final class AgentProcess implements AutoCloseable {
 
     private static final Pattern JMX_LINE = Pattern.compile("^JMX: (service:jmx:\\S+)");
+    private static final String CONNECTED_LINE = "vcpu-agent connected to ";
+
+    /** Every agent process started and not closed yet, so that a shutdown hook can stop them all; guarded by itself. */
+    private static final Set<Process> LIVE = new HashSet<>();
 
     public final Process process;
     public final JMXServiceURL address;
-    private final StringBuffer output;
+    private final long spawnNanos;
+    private final Stdout stdout;
+    /** The shared connection of {@link #jmx()}; guarded by this. */
     private JMXConnector jmx;
 
-    private AgentProcess(Process process, JMXServiceURL address, StringBuffer output) {
+    private AgentProcess(Process process, long spawnNanos, Stdout stdout, JMXServiceURL address) {
         this.process = process;
+        this.spawnNanos = spawnNanos;
+        this.stdout = stdout;
         this.address = address;
-        this.output = output;
     }
 
     /** scripts/vcpu-agent with these options; the agent must start and answer over JMX within a minute. */
-    public static AgentProcess viaLauncher(String... options) throws IOException, InterruptedException {
+    public static AgentProcess viaLauncher(String... options) throws IOException {
         return viaLauncher(Map.of(), options);
     }
 
     /** The same, with these environment variables for the launcher (e.g. VCPU_AGENT_CONFIG). */
-    public static AgentProcess viaLauncher(Map<String, String> env, String... options)
-            throws IOException, InterruptedException {
-        ProcessBuilder pb = launcher(options);
+    public static AgentProcess viaLauncher(Map<String, String> env, String... options) throws IOException {
+        ProcessBuilder pb = launcher(options).redirectErrorStream(true);
         pb.environment().putAll(env);
         AgentProcess agent = start(pb, Duration.ofSeconds(60));
         try {
@@ -72,7 +83,7 @@ public final class AgentProcess implements AutoCloseable {
 
     /** The launcher run to its end (for options it refuses): exit code and everything it printed. */
     public static Result runLauncher(String... options) throws IOException, InterruptedException {
-        Process p = launcher(options).start();
+        Process p = launcher(options).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -89,7 +100,7 @@ public final class AgentProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("bash", Path.of("scripts/vcpu-agent").toAbsolutePath().toString(),
                 "--jmx-port", "0", "--refresh-interval", "1m"));
         command.addAll(List.of(options));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(command);
         // Never let the launcher build: these tests run after package, inside Maven.
         pb.environment().put("VCPU_AGENT_NO_BUILD", "1");
         pb.environment().keySet().removeIf(k -> k.startsWith("JOLOKIA_"));
@@ -102,8 +113,7 @@ public final class AgentProcess implements AutoCloseable {
      * {@code org.vcpuagent.agent.Main} from the test class path, in a JVM with these options; it must print
      * its JMX address within 30 s. Its stderr is dropped.
      */
-    public static AgentProcess fromClassPath(List<String> jvmOptions, String... agentArgs)
-            throws IOException, InterruptedException {
+    public static AgentProcess fromClassPath(List<String> jvmOptions, String... agentArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -118,15 +128,77 @@ public final class AgentProcess implements AutoCloseable {
         return start(pb, Duration.ofSeconds(30));
     }
 
-    /** Starts {@code pb} and reads its stdout to the end, waiting up to {@code limit} for the JMX address. */
-    private static AgentProcess start(ProcessBuilder pb, Duration limit) throws IOException, InterruptedException {
-        Process p = pb.start();
-        StringBuffer out = new StringBuffer();
-        CompletableFuture<String> jmxAddress = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
+    /**
+     * Starts {@code pb} (its stdin is /dev/null; its stderr goes where {@code pb} says) and waits up to
+     * {@code limit} for the JMX address on its stdout. On failure the process is stopped and the message holds
+     * the end of its output, and of its stderr when that goes to a file.
+     */
+    public static AgentProcess start(ProcessBuilder pb, Duration limit) {
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        long spawned = System.nanoTime();
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + pb.command(), e);
+        }
+        synchronized (LIVE) {
+            LIVE.add(p);
+        }
+        Stdout out = new Stdout(p);
+        try {
+            String address = out.jmxAddress.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            return new AgentProcess(p, spawned, out, new JMXServiceURL(address));
+        } catch (ExecutionException | TimeoutException | IOException e) {
+            stop(p);
+            throw new IllegalStateException("the agent (" + String.join(" ", pb.command()) + ") printed no JMX address "
+                    + "within " + limit.toSeconds() + " s (" + e + "); exit " + (p.isAlive() ? "none, still running"
+                    : p.exitValue()) + "; output:\n" + tail(out.text.toString()) + stderrTail(pb));
+        } catch (InterruptedException e) {
+            stop(p);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting " + pb.command(), e);
+        }
+    }
+
+    private static String stderrTail(ProcessBuilder pb) {
+        File err = pb.redirectError().file();
+        if (err == null) {
+            return "";
+        }
+        try {
+            return "\nstderr (" + err + "):\n" + tail(Files.readString(err.toPath(), StandardCharsets.ISO_8859_1));
+        } catch (IOException e) {
+            return "\n(no stderr: " + e.getMessage() + ")";
+        }
+    }
+
+    private static String tail(String text) {
+        List<String> lines = text.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    /** Reads the agent's stdout to its end on a thread of its own, which alone writes the fields. */
+    private static final class Stdout {
+        final StringBuffer text = new StringBuffer();
+        final CompletableFuture<String> jmxAddress = new CompletableFuture<>();
+        volatile long connectedNanos;
+        volatile long connectedTicks = -1;
+
+        Stdout(Process p) {
+            Thread reader = new Thread(() -> read(p), "agent-stdout-" + p.pid());
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read(Process p) {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
-                    out.append(line).append('\n');
+                    if (line.startsWith(CONNECTED_LINE)) {
+                        connectedNanos = System.nanoTime();
+                        connectedTicks = cpuTicksOrUnknown(p.pid());
+                    }
+                    text.append(line).append('\n');
                     Matcher m = JMX_LINE.matcher(line);
                     if (m.find()) {
                         jmxAddress.complete(m.group(1));
@@ -135,18 +207,16 @@ public final class AgentProcess implements AutoCloseable {
             } catch (IOException e) {
                 // the process ended
             }
-            jmxAddress.completeExceptionally(new IllegalStateException("the agent ended without a JMX address"));
-        }, "agent-output");
-        reader.setDaemon(true);
-        reader.start();
-        String address;
-        try {
-            address = jmxAddress.get(limit.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            p.destroyForcibly();
-            throw new IllegalStateException("the agent did not start: " + e + "\n" + out);
+            jmxAddress.completeExceptionally(new IllegalStateException("the agent's output ended without a JMX address"));
         }
-        return new AgentProcess(p, new JMXServiceURL(address), out);
+
+        private static long cpuTicksOrUnknown(long pid) {
+            try {
+                return cpuTicks(pid);
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+        }
     }
 
     /** A new JMX connection, for the caller to close. */
@@ -154,7 +224,7 @@ public final class AgentProcess implements AutoCloseable {
         return JMXConnectorFactory.connect(address);
     }
 
-    /** The agent over JMX: connected on first use, closed with the process. */
+    /** The agent over JMX: connected on first use, closed by {@link #disconnect} or with the process. */
     public synchronized MBeanServerConnection jmx() throws IOException {
         if (jmx == null) {
             jmx = connect();
@@ -162,26 +232,74 @@ public final class AgentProcess implements AutoCloseable {
         return jmx.getMBeanServerConnection();
     }
 
-    /** Everything the agent printed so far. */
+    /** Closes the shared connection, e.g. so that an idle agent is measured without a client. */
+    public synchronized void disconnect() {
+        if (jmx != null) {
+            try {
+                jmx.close();
+            } catch (IOException e) {
+                // the agent may be gone already
+            }
+            jmx = null;
+        }
+    }
+
+    /** Everything the agent printed on stdout so far. */
     public String output() {
-        return output.toString();
+        return stdout.text.toString();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** From spawning the process to its "vcpu-agent connected" line, which it prints once every bean is registered. */
+    public Duration startToConnected() {
+        return Duration.ofNanos(stdout.connectedNanos - spawnNanos);
+    }
+
+    /** utime + stime of the whole process when it printed that line, in clock ticks; -1 if unknown. */
+    public long cpuTicksAtConnected() {
+        return stdout.connectedTicks;
+    }
+
+    /** utime + stime of the whole process now, in clock ticks (getconf CLK_TCK per second). */
+    public long cpuTicks() throws IOException {
+        return cpuTicks(pid());
+    }
+
+    /** utime + stime of a process or thread from its stat file ({@code /proc/PID/stat}, {@code /proc/PID/task/TID/stat}). */
+    public static long cpuTicks(Path statFile) throws IOException {
+        String stat = Files.readString(statFile);
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        // After the command: field 3 (state) is index 0, so utime (field 14) is index 11 and stime index 12.
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    private static long cpuTicks(long pid) throws IOException {
+        return cpuTicks(Path.of("/proc", String.valueOf(pid), "stat"));
     }
 
     /** Resident memory in KiB, from /proc. */
     public long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D+", ""));
+        return statusValue("VmRSS:");
+    }
+
+    /** The number after {@code key} in /proc/PID/status (KiB for the Vm* keys). */
+    public long statusValue(String key) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
+            if (line.startsWith(key)) {
+                return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
             }
         }
-        throw new IOException("no VmRSS for " + process.pid());
+        throw new IOException("no " + key + " in /proc/" + pid() + "/status");
     }
 
     /** Runs jcmd against the agent and returns its output. */
     public String jcmd(String... command) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
-        cmd.add(String.valueOf(process.pid()));
+        cmd.add(String.valueOf(pid()));
         cmd.addAll(List.of(command));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -196,20 +314,34 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, as Ctrl-C would: the agent unregisters and closes; SIGKILL if it takes over 20 s. */
     @Override
-    public void close() throws InterruptedException {
-        synchronized (this) {
-            if (jmx != null) {
-                try {
-                    jmx.close();
-                } catch (IOException e) {
-                    // the agent may be gone already
-                }
-            }
+    public void close() {
+        disconnect();
+        stop(process);
+    }
+
+    /** For a shutdown hook: stops every agent still running, also those still starting. */
+    public static void closeAll() {
+        List<Process> all;
+        synchronized (LIVE) {
+            all = new ArrayList<>(LIVE);
         }
-        process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        all.forEach(AgentProcess::stop);
+    }
+
+    private static void stop(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        synchronized (LIVE) {
+            LIVE.remove(p);
         }
     }
 }

@@ -21,7 +21,7 @@ final class Context implements AutoCloseable {
 
     final Path root;
     final Path jar;
-    final Path testClasses;
+    final Path benchClasses;
     final boolean quick;
     final Report report;
     final Path tmp;
@@ -34,14 +34,14 @@ final class Context implements AutoCloseable {
     final Stats setvcpusToNotification = new Stats("`virsh setvcpus` returned → AttributeChangeNotification");
     final Stats setvcpusStartToNotification = new Stats("`virsh setvcpus` started → AttributeChangeNotification");
 
-    private AgentProcess qemuAgent;
+    private BenchAgent qemuAgent;
     private BenchGuest guest4;
     private Watcher watcher;
 
     Context(Path root, Path jar, boolean quick, Report report) throws IOException {
         this.root = root;
         this.jar = jar;
-        this.testClasses = root.resolve("target/test-classes");
+        this.benchClasses = root.resolve("target/bench-classes");
         this.quick = quick;
         this.report = report;
         this.tmp = Files.createTempDirectory("vcpu-bench");
@@ -55,9 +55,9 @@ final class Context implements AutoCloseable {
      * The agent on qemu:///system, started once as a user starts it: through {@code scripts/vcpu-agent}
      * with its default JVM options ({@code JAVA_OPTS} unset) and the default 2 s refresh.
      */
-    AgentProcess qemuAgent() {
+    BenchAgent qemuAgent() {
         if (qemuAgent == null) {
-            qemuAgent = AgentProcess.startLauncher(root,
+            qemuAgent = BenchAgent.startLauncher(root,
                     List.of("--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"), Map.of(),
                     Duration.ofSeconds(90));
         }

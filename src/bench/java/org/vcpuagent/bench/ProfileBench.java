@@ -62,7 +62,7 @@ final class ProfileBench {
         Map<String, Double> perCount;
         Map<String, Double> perRefresh;
         int domains;
-        try (AgentProcess a = AgentProcess.start(ctx.root, ctx.jar, List.of(),
+        try (BenchAgent a = BenchAgent.start(ctx.root, ctx.jar, List.of(),
                 List.of("--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "1440m"), env,
                 Duration.ofSeconds(90))) {
             MBeanServerConnection jmx = a.jmx();
@@ -97,7 +97,7 @@ final class ProfileBench {
         Path plog = ctx.tmp.resolve("libvirt-api-periodic.log");
         Map<String, Double> perInterval;
         int periodicDomains;
-        try (AgentProcess a = AgentProcess.startLauncher(ctx.root,
+        try (BenchAgent a = BenchAgent.startLauncher(ctx.root,
                 List.of("--uri", BenchGuest.URI, "--jmx-port", "0", "--refresh-interval", "2s"),
                 Map.of("LIBVIRT_LOG_FILTERS", "1:libvirt.domain 1:libvirt.host", "LIBVIRT_LOG_OUTPUTS", "1:file:" + plog),
                 Duration.ofSeconds(90))) {

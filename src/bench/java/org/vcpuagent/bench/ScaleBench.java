@@ -174,13 +174,13 @@ final class ScaleBench {
         Stats start = new Stats("start");
         Stats startCpu = new Stats("start CPU");
         int starts = jvm == Jvm.SHIPPED ? ctx.reps(3, 1) : 1;
-        AgentProcess a = null;
+        BenchAgent a = null;
         try {
             for (int i = 0; i < starts; i++) {
                 if (a != null) {
                     a.close();
                 }
-                a = AgentProcess.startLauncher(ctx.root, args, jvm.env(), Duration.ofSeconds(180));
+                a = BenchAgent.startLauncher(ctx.root, args, jvm.env(), Duration.ofSeconds(180));
                 start.addMillis(a.startToRegisteredMillis());
                 startCpu.addMillis(a.startCpuMillis());
             }

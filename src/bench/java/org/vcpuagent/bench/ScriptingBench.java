@@ -39,17 +39,17 @@ final class ScriptingBench {
             return;
         }
         BenchGuest g = ctx.guest4();
-        AgentProcess agent = ctx.qemuAgent();
+        BenchAgent agent = ctx.qemuAgent();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = ctx.testClasses + ":" + ctx.jar;
+        String cp = ctx.benchClasses + ":" + ctx.jar;
         List<Tool> tools = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         int reps = ctx.reps(10, 3);
         tools.add(new Tool("`virsh vcpuinfo`", List.of("virsh", "-c", BenchGuest.URI, "vcpuinfo", g.name), Map.of(), reps, ""));
-        tools.add(new Tool("JVM start-up alone (`java -cp … Noop`)", List.of(java, "-cp", ctx.testClasses.toString(),
+        tools.add(new Tool("JVM start-up alone (`java -cp … Noop`)", List.of(java, "-cp", ctx.benchClasses.toString(),
                 Noop.class.getName()), Map.of(), reps, "default flags, JDK's default CDS archive"));
         tools.add(new Tool("JVM start-up alone, tuned", List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Xshare:auto", "-cp", ctx.testClasses.toString(), Noop.class.getName()), Map.of(), reps,
+                "-Xshare:auto", "-cp", ctx.benchClasses.toString(), Noop.class.getName()), Map.of(), reps,
                 "`-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`"));
         tools.add(new Tool("one-shot Java JMX client (`OneShotRead`)", List.of(java, "-cp", cp, OneShotRead.class.getName(),
                 agent.jmxUrl(), g.name), Map.of(), reps,
@@ -84,7 +84,7 @@ final class ScriptingBench {
             notes.add("`scripts/vcpu-agent-client` " + (Files.exists(launcher) ? "did not answer `--url … vcpuinfo`"
                     : "does not exist yet") + ": not measured.");
         }
-        AgentProcess jolokiaAgent = null;
+        BenchAgent jolokiaAgent = null;
         try {
             Path launcherScript = ctx.root.resolve("scripts/vcpu-agent");
             boolean jolokia = Files.isReadable(launcherScript)
@@ -97,7 +97,7 @@ final class ScriptingBench {
                 Files.writeString(pw, "monitor bench-secret\n");
                 Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
                 Files.writeString(acc, "monitor readonly\n");
-                jolokiaAgent = AgentProcess.startCommand(List.of(launcherScript.toString(), "--uri", BenchGuest.URI,
+                jolokiaAgent = BenchAgent.startCommand(List.of(launcherScript.toString(), "--uri", BenchGuest.URI,
                         "--jmx-port", "0", "--jolokia-port", Integer.toString(port), "--jolokia-password-file",
                         pw.toString(), "--jolokia-access-file", acc.toString()), Map.of("VCPU_AGENT_NO_BUILD", "1"),
                         Duration.ofSeconds(90));

@@ -1,5 +1,7 @@
 package org.vcpuagent.bench;
 
+import org.vcpuagent.testsupport.AgentProcess;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
@@ -54,8 +56,8 @@ public final class Benchmark {
             }
         }
         Path jar = root.resolve("target/vcpu-agent.jar");
-        if (!Files.isRegularFile(jar) || !Files.isDirectory(root.resolve("target/test-classes"))) {
-            System.err.println("error: run from the project root after building (scripts/benchmark.sh does both)");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(root.resolve("target/bench-classes"))) {
+            System.err.println("error: run from the project root after building with mvn -Pbench (scripts/benchmark.sh does both)");
             System.exit(2);
         }
         boolean full = only.size() == PARTS.size();
@@ -135,7 +137,7 @@ public final class Benchmark {
                 + "Read latency, the cost of scripting, changes, scale to many domains, the agent's footprint and "
                 + "how soon changes reach a JMX listener, each against `virsh` on the same machine. Every number on "
                 + "this page comes from one run of one command; the tables are written by the benchmark itself "
-                + "(`src/test/java/org/vcpuagent/bench/`). Compared tools alternate (A B A B …) after a warm-up; "
+                + "(`src/bench/java/org/vcpuagent/bench/`). Compared tools alternate (A B A B …) after a warm-up; "
                 + "each row gives the median, the range and the number of samples, and each pair its ratio.\n\n"
                 + (quick ? "**Quick mode: a smoke run, not a measurement.** Few repetitions, up to 100 domains, and "
                     + "4 s of warm-up before the CPU window, so the JIT compilers' start-up work inflates the CPU "

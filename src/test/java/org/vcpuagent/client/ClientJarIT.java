@@ -27,11 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged jar as users run it, {@code java -jar target/vcpu-agent.jar client ...}, and the
- * {@code scripts/vcpu-agent-client} launcher with its class-data sharing archive. It needs
- * target/vcpu-agent.jar holding the client exactly as compiled now, so it runs after packaging,
- * and fails (never skips) when the jar is missing or older than the classes.
+ * {@code scripts/vcpu-agent-client} launcher with its class-data sharing archive. It runs after package
+ * ({@code mvn verify}, failsafe) and fails, never skips, unless target/vcpu-agent.jar holds the client
+ * exactly as compiled now.
  */
-class ClientJarTest {
+class ClientJarIT {
 
     private static final Path JAR = Path.of("target", "vcpu-agent.jar");
     private static final Path CLASSES = Path.of("target", "classes");
@@ -44,7 +44,7 @@ class ClientJarTest {
 
     @BeforeAll
     static void start() throws IOException {
-        assertTrue(Files.isRegularFile(JAR), JAR + " is not built: run mvn package first");
+        assertTrue(Files.isRegularFile(JAR), JAR + " is not built: this test runs in mvn verify, after package");
         try (JarFile jar = new JarFile(JAR.toFile())) {
             for (String entry : List.of("org/vcpuagent/client/ClientMain.class", "org/vcpuagent/agent/Main.class")) {
                 ZipEntry e = jar.getEntry(entry);
