@@ -36,6 +36,40 @@ class ClientCommandLineTest {
     }
 
     @Test
+    void connectionAndTlsOptions() throws UsageException {
+        CommandLine cl = CommandLine.parse(new String[] {"vcpupin", "web", "--connection", "lab", "--tls",
+            "--truststore", "/t.p12", "--truststore-password-file=/t.pass", "--keystore", "/k.p12",
+            "--keystore-password-file", "/k.pass"});
+        assertEquals("lab", cl.connection);
+        assertTrue(cl.tls);
+        assertEquals("/t.p12", cl.trustStore.toString());
+        assertEquals("/t.pass", cl.trustStorePasswordFile.toString());
+        assertEquals("/k.p12", cl.keyStore.toString());
+        assertEquals("/k.pass", cl.keyStorePasswordFile.toString());
+        cl = CommandLine.parse(new String[] {"--tls", "list"});
+        assertTrue(cl.tls);
+        assertNull(cl.trustStore);
+        assertNull(cl.connection);
+    }
+
+    @Test
+    void tlsFilesNeedTlsAndPasswordFilesNeedTheirStore() {
+        for (String option : List.of("--truststore", "--keystore", "--truststore-password-file",
+                "--keystore-password-file")) {
+            assertEquals(option + " is for TLS: give --tls too", assertThrows(UsageException.class,
+                    () -> CommandLine.parse(new String[] {option, "/f", "list"})).getMessage());
+        }
+        assertEquals("--truststore-password-file needs --truststore", assertThrows(UsageException.class,
+                () -> CommandLine.parse(new String[] {"--tls", "--truststore-password-file", "/f", "list"})).getMessage());
+        assertEquals("--keystore-password-file needs --keystore", assertThrows(UsageException.class,
+                () -> CommandLine.parse(new String[] {"--tls", "--keystore-password-file", "/f", "list"})).getMessage());
+        assertEquals("--tls takes no value", assertThrows(UsageException.class,
+                () -> CommandLine.parse(new String[] {"--tls=yes", "list"})).getMessage());
+        assertEquals("--connection needs a value", assertThrows(UsageException.class,
+                () -> CommandLine.parse(new String[] {"list", "--connection"})).getMessage());
+    }
+
+    @Test
     void negativeNumbersAreArgumentsForTheAgentToJudge() throws UsageException {
         assertEquals(-1, CommandLine.parse(new String[] {"setvcpus", "test", "-1"}).number(1));
     }
