@@ -100,9 +100,6 @@ class ClientJarIT {
         }
         // Of the project's own classes: the client, what it shares with the agent (common, model), and
         // agent.Main, which hands the command over; never jmx, libvirt, domain or the rest of agent.
-        // The one exception, libvirt.LibvirtException (a RuntimeException without JNA), is loaded by the
-        // verifier for the catch clause in agent.Main's own main method; it goes once Main's agent path
-        // lives in a class of its own.
         Matcher m = Pattern.compile("\\] (org\\.vcpuagent\\.[\\w.$]+) source:").matcher(loaded);
         List<String> ours = new ArrayList<>();
         while (m.find()) {
@@ -110,8 +107,7 @@ class ClientJarIT {
         }
         assertTrue(ours.contains("org.vcpuagent.client.ClientMain"), "the class log names no client class: " + ours);
         List<String> outside = ours.stream().filter(c -> !c.matches(
-                "org\\.vcpuagent\\.(client|common|model)\\.[\\w$]+|org\\.vcpuagent\\.agent\\.Main"
-                        + "|org\\.vcpuagent\\.libvirt\\.LibvirtException")).toList();
+                "org\\.vcpuagent\\.(client|common|model)\\.[\\w$]+|org\\.vcpuagent\\.agent\\.Main")).toList();
         assertEquals(List.of(), outside, "the client loaded classes of the agent's layers");
         Files.delete(classLog);
     }

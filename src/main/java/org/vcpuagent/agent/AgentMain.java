@@ -1,0 +1,47 @@
+package org.vcpuagent.agent;
+
+import org.vcpuagent.libvirt.LibvirtException;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.CountDownLatch;
+
+/** The agent's own start: runs it until SIGTERM or Ctrl-C. */
+final class AgentMain {
+
+    private AgentMain() {
+    }
+
+    static void run(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(AgentConfig.usage());
+            return;
+        }
+        AgentConfig config;
+        try {
+            config = AgentConfig.fromArgs(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        VcpuAgent agent;
+        try {
+            agent = VcpuAgent.start(config, ManagementFactory.getPlatformMBeanServer());
+        } catch (IllegalArgumentException | LibvirtException | java.io.IOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "vcpu-agent-shutdown"));
+        for (String connection : agent.describeConnections()) {
+            System.out.println("vcpu-agent connected to " + connection);
+        }
+        System.out.println("JMX: " + agent.jmxAddress() + " (" + agent.jmxSecurity() + ")");
+        System.out.println("Connect with: " + agent.jconsoleCommand());
+        stopped.await();
+    }
+}
