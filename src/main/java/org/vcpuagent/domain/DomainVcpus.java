@@ -1,10 +1,14 @@
 package org.vcpuagent.domain;
 
+import org.vcpuagent.domain.kernel.KernelRead;
+import org.vcpuagent.domain.kernel.KernelVcpu;
+import org.vcpuagent.domain.kernel.ThreadMapBuilder;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.model.VcpuInfo;
 import org.vcpuagent.model.VcpuReading;
+import org.vcpuagent.model.VcpuState;
 import org.vcpuagent.model.VcpuStats;
 
 import java.time.Clock;
@@ -28,6 +32,8 @@ public final class DomainVcpus implements AutoCloseable {
     private final StatsCache stats;
     private final OwnerThread owner;
     private final VcpuWatch watch;
+    private final CpuTimeFloor floor = new CpuTimeFloor();
+    private final KernelVcpus kernel;
 
     /**
      * @param domain the handle, which this object now owns and closes
@@ -41,6 +47,7 @@ public final class DomainVcpus implements AutoCloseable {
         this.stats = stats;
         this.owner = owner;
         this.watch = new VcpuWatch(this.domain, host, stats, listener, Clock.systemUTC());
+        this.kernel = new KernelVcpus(this.domain, host, domain::connectionUri, ThreadMapBuilder.ofThisHost(), floor);
     }
 
     public String name() {
@@ -67,9 +74,18 @@ public final class DomainVcpus implements AutoCloseable {
         return v.isStale() && v.count() >= 0 ? v.count() : domain.vcpuCount();
     }
 
-    /** One row per vCPU: virDomainGetVcpus with the statistics' wait and delay, or the statistics alone. */
+    /**
+     * One row per vCPU: from the kernel while the owner holds a proven vCPU → thread map (a local QEMU domain),
+     * otherwise virDomainGetVcpus, or the statistics alone when that fails; wait, delay and halted from the
+     * statistics where the kernel has no figure of its own. cpuTime never goes backwards when the source changes.
+     */
     public List<VcpuReading> vcpus() {
         HostInfo h = host.get();
+        Map<Integer, VcpuStats> byNumber = statsByNumber();
+        KernelRead fromKernel = kernel.read(h.presentCpus(), owner);
+        if (fromKernel != null) {
+            return kernelRows(fromKernel, byNumber);
+        }
         List<VcpuInfo> infos;
         try {
             infos = domain.vcpus(h.mapLength());
@@ -80,19 +96,50 @@ public final class DomainVcpus implements AutoCloseable {
             if (!watch.view().isStale()) {
                 owner.post(() -> watch.look(Look.THOROUGH));
             }
-            return StatisticsRows.of(domain, watch.view(), h);
+            return floored(StatisticsRows.of(domain, watch.view(), h));
         }
-        Map<Integer, VcpuStats> byNumber = stats.get(domain.uuid())
-                .map(s -> s.vcpus().stream().collect(Collectors.toMap(VcpuStats::number, x -> x, (a, b) -> a)))
-                .orElse(Map.of());
         List<VcpuReading> rows = new ArrayList<>(infos.size());
         for (VcpuInfo v : infos) {
             VcpuStats s = byNumber.get(v.number());
-            rows.add(new VcpuReading(v.number(), v.state(), v.cpuTime(), v.cpu(), v.affinity(),
+            rows.add(new VcpuReading(v.number(), v.state(),
+                    floor.apply(v.number(), VcpuReading.FROM_GET_VCPUS, v.cpuTime()), v.cpu(), v.affinity(),
                     s == null ? null : s.waitNs(), s == null ? null : s.delayNs(), s == null ? null : s.halted(),
                     VcpuReading.FROM_GET_VCPUS));
         }
         return rows;
+    }
+
+    private Map<Integer, VcpuStats> statsByNumber() {
+        return stats.get(domain.uuid())
+                .map(s -> s.vcpus().stream().collect(Collectors.toMap(VcpuStats::number, x -> x, (a, b) -> a)))
+                .orElse(Map.of());
+    }
+
+    /** libvirt reports every online QEMU vCPU as running; so do these rows, whatever the thread's state letter. */
+    private List<VcpuReading> kernelRows(KernelRead read, Map<Integer, VcpuStats> byNumber) {
+        List<VcpuReading> rows = new ArrayList<>(read.rows().size());
+        for (KernelVcpu k : read.rows()) {
+            VcpuStats s = byNumber.get(k.vcpu());
+            rows.add(new VcpuReading(k.vcpu(), VcpuState.RUNNING.word(),
+                    floor.apply(k.vcpu(), VcpuReading.FROM_PROC, k.cpuTimeNs()), k.cpu(), k.affinity(),
+                    s == null ? null : s.waitNs(), k.delayNs(), s == null ? null : s.halted(), VcpuReading.FROM_PROC));
+        }
+        return rows;
+    }
+
+    private List<VcpuReading> floored(List<VcpuReading> rows) {
+        List<VcpuReading> out = new ArrayList<>(rows.size());
+        for (VcpuReading r : rows) {
+            out.add(new VcpuReading(r.number(), r.state(), floor.apply(r.number(), r.source(), r.cpuTime()), r.cpu(),
+                    r.affinity(), r.waitNs(), r.delayNs(), r.halted(), r.source()));
+        }
+        return out;
+    }
+
+    /** {@code proc} while vCPUs are read from the kernel; otherwise {@code getVcpus} and why not the kernel. */
+    public String readSource() {
+        String why = kernel.unproven();
+        return why == null ? VcpuReading.FROM_PROC : VcpuReading.FROM_GET_VCPUS + " (" + why + ")";
     }
 
     /** The configured pinning of each vCPU, up to the maximum. */
@@ -149,13 +196,19 @@ public final class DomainVcpus implements AutoCloseable {
                 throw e;
             }
             long answeredAt = System.nanoTime();
-            return owner.await("follow the timed-out unplug of domain '" + name() + "'",
-                    () -> watch.unplugTimedOut(before, count, LibvirtDomain.libvirtMessage(e), answeredAt));
+            return owner.await("follow the timed-out unplug of domain '" + name() + "'", () -> {
+                CountChange c = watch.unplugTimedOut(before, count, LibvirtDomain.libvirtMessage(e), answeredAt);
+                kernel.maintain(Look.QUICK, watch.view());
+                return c;
+            });
         }
         // Taken after the call: a look that asked libvirt while the change ran counts as older.
         long answeredAt = System.nanoTime();
-        int after = owner.await("announce the new vCPU count of domain '" + name() + "'",
-                () -> watch.countChangeMade(answeredAt));
+        int after = owner.await("announce the new vCPU count of domain '" + name() + "'", () -> {
+            int seen = watch.countChangeMade(answeredAt);
+            kernel.maintain(Look.QUICK, watch.view());
+            return seen;
+        });
         return new CountChange(false, after, "domain '" + name() + "' has " + after + (after == 1 ? " vCPU" : " vCPUs"));
     }
 
@@ -175,7 +228,7 @@ public final class DomainVcpus implements AutoCloseable {
     /** Asks the owner to look again now, and waits for it: an explicit refresh. */
     public void lookNow() {
         owner.await("look at domain '" + name() + "' again", () -> {
-            watch.look(Look.THOROUGH);
+            look(Look.THOROUGH);
             return null;
         });
     }
@@ -185,6 +238,7 @@ public final class DomainVcpus implements AutoCloseable {
     /** Looks again; on the owner thread only. */
     public void look(Look depth) {
         watch.look(depth);
+        kernel.maintain(depth, watch.view());
     }
 
     /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */

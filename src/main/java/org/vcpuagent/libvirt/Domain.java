@@ -71,6 +71,11 @@ public final class Domain implements AutoCloseable {
         return uuid;
     }
 
+    /** The URI of the connection this handle belongs to, as libvirt resolved it. */
+    public String connectionUri() {
+        return connection.resolvedUri();
+    }
+
     <T> T use(Function<DomainPtr, T> call) {
         return handle.use(call);
     }

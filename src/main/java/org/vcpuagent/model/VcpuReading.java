@@ -13,10 +13,16 @@ package org.vcpuagent.model;
  * @param delayNs  time spent runnable but not running (steal), in nanoseconds ({@code vcpu.N.delay});
  *                 null when not reported
  * @param halted   whether the guest halted the vCPU ({@code vcpu.N.halted}); null when not reported
- * @param source   where the row comes from: {@link #FROM_GET_VCPUS} or {@link #FROM_STATS}
+ * @param source   where the row comes from: {@link #FROM_PROC}, {@link #FROM_GET_VCPUS} or {@link #FROM_STATS}
  */
 public record VcpuReading(int number, String state, long cpuTime, int cpu, CpuMap affinity, Long waitNs,
                           Long delayNs, Boolean halted, String source) {
+
+    /**
+     * The kernel: the vCPU thread's schedstat (CPU time and delay, in ns), stat (last CPU) and
+     * sched_getaffinity, read from /proc on a local QEMU host; wait and halted from the domain statistics.
+     */
+    public static final String FROM_PROC = "proc";
 
     /** virDomainGetVcpus, with wait, delay and halted from the domain statistics. */
     public static final String FROM_GET_VCPUS = "getVcpus";

@@ -1,0 +1,216 @@
+package org.vcpuagent.domain;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.kernel.KernelRead;
+import org.vcpuagent.domain.kernel.ThreadMapBuilder;
+import org.vcpuagent.domain.kernel.VcpuThread;
+import org.vcpuagent.domain.kernel.VcpuThreadMap;
+import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.model.VcpuInfo;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * The kernel as a source of one domain's vCPU readings: the proven vCPU → thread map, built and checked against
+ * libvirt by the connection's owner thread, published immutable for readers, who read {@code /proc} themselves.
+ * Only local QEMU connections qualify; everything else, and any map that cannot be proven, reads libvirt.
+ *
+ * <p>Fields without a comment of their own are owned by the owner thread.
+ */
+final class KernelVcpus {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KernelVcpus.class);
+
+    private final DomainCalls domain;
+    private final Supplier<HostInfo> host;
+    private final Supplier<String> connectionUri;
+    private final ThreadMapBuilder builder;
+    private final CpuTimeFloor floor;
+    /** Written by the owner; read by every reader. Null: read libvirt. */
+    private volatile VcpuThreadMap map;
+    /** Written by the owner; why there is no map (null while there is one). */
+    private volatile String unproven = "not looked at yet";
+    /** Set by a reader that found the map broken, cleared by the owner's rebuild: many readers post one. */
+    private final AtomicBoolean rebuildQueued = new AtomicBoolean();
+    private Boolean local;
+    private VcpuThreadMap lastProven;
+    private String lastLogged;
+
+    KernelVcpus(DomainCalls domain, Supplier<HostInfo> host, Supplier<String> connectionUri, ThreadMapBuilder builder,
+                CpuTimeFloor floor) {
+        this.domain = domain;
+        this.host = host;
+        this.connectionUri = connectionUri;
+        this.builder = builder;
+        this.floor = floor;
+    }
+
+    // --- readers, any thread ---
+
+    /** The kernel's reading, or null (read libvirt) when there is no map or it no longer holds. */
+    KernelRead read(int hostCpus, OwnerThread owner) {
+        VcpuThreadMap m = map;
+        if (m == null) {
+            return null;
+        }
+        KernelRead r = KernelRead.of(m, hostCpus);
+        if (r.holds()) {
+            return r;
+        }
+        if (!r.problem().startsWith("QEMU process " + m.pid() + " has ")) {
+            // The process or a thread is gone: what libvirt answers next belongs to new threads.
+            floor.forgetAll();
+        }
+        if (rebuildQueued.compareAndSet(false, true)) {
+            owner.post(() -> maintain(Look.QUICK, null));
+        }
+        return null;
+    }
+
+    /** Why readings come from libvirt, or null while they come from the kernel. */
+    String unproven() {
+        return map == null ? unproven : null;
+    }
+
+    VcpuThreadMap map() {
+        return map;
+    }
+
+    // --- the owner's ---
+
+    /**
+     * Builds the map when there is none, the count moved, a reader found it broken or the look is thorough;
+     * checks it against libvirt unless libvirt is stale, in which case only threads of the last proven map count.
+     *
+     * @param view what the watch saw in this look; null when a reader asked
+     */
+    void maintain(Look depth, VcpuView view) {
+        rebuildQueued.set(false);
+        if (!isLocalQemu()) {
+            return;
+        }
+        VcpuThreadMap m = map;
+        boolean stale = view != null && view.isStale();
+        boolean countMoved = m != null && view != null && view.count() >= 0 && view.count() != m.threads().size();
+        boolean broken = m != null && !KernelRead.of(m, host.get().presentCpus()).holds();
+        if (m != null && depth == Look.QUICK && !countMoved && !broken) {
+            return;
+        }
+        ThreadMapBuilder.Outcome built = builder.build(domain.name());
+        String why = built.map() == null ? built.unproven() : stale ? provenWhileStale(built.map()) : agreesWithLibvirt(built.map());
+        if (why == null) {
+            publish(built.map());
+        } else {
+            // A map that libvirt contradicts is worth a warning; one that cannot be built is the host's setup.
+            withdraw(why, built.map() != null);
+        }
+    }
+
+    private boolean isLocalQemu() {
+        if (local == null) {
+            String uri;
+            try {
+                uri = connectionUri.get();
+            } catch (RuntimeException e) {
+                return false;
+            }
+            local = isLocalQemu(uri);
+            if (!local) {
+                withdraw("the connection " + uri + " is not to this host's QEMU (qemu:///system or qemu:///session)",
+                        false);
+            }
+        }
+        return local;
+    }
+
+    static boolean isLocalQemu(String uri) {
+        try {
+            URI u = new URI(uri);
+            return ("qemu".equals(u.getScheme()) || "qemu+unix".equals(u.getScheme())) && u.getHost() == null
+                    && ("/system".equals(u.getPath()) || "/session".equals(u.getPath()));
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /** null when libvirt lists the same vCPUs with the same affinities; otherwise the disagreement. */
+    private String agreesWithLibvirt(VcpuThreadMap m) {
+        HostInfo h = host.get();
+        List<VcpuInfo> libvirt;
+        try {
+            libvirt = domain.vcpus(h.mapLength());
+        } catch (DomainCallException e) {
+            return "libvirt could not be asked to confirm the map: " + e.getMessage();
+        }
+        KernelRead r = KernelRead.of(m, h.presentCpus());
+        if (!r.holds()) {
+            return r.problem();
+        }
+        Map<Integer, VcpuInfo> byNumber = new HashMap<>();
+        libvirt.forEach(v -> byNumber.put(v.number(), v));
+        if (!byNumber.keySet().equals(m.vcpus())) {
+            return "libvirt lists vCPUs " + byNumber.keySet() + " but the cgroups " + m.cgroup() + "/vcpu<N> hold "
+                    + "threads of vCPUs " + m.vcpus();
+        }
+        for (var k : r.rows()) {
+            VcpuInfo v = byNumber.get(k.vcpu());
+            if (!v.affinity().equals(k.affinity())) {
+                return "vCPU " + k.vcpu() + " may run on " + v.affinity().toCpuList() + " says libvirt, on "
+                        + k.affinity().toCpuList() + " says the kernel of the thread the cgroup holds";
+            }
+        }
+        return null;
+    }
+
+    /** While libvirt cannot be asked (stale after a timed-out unplug): only threads proven before are trusted. */
+    private String provenWhileStale(VcpuThreadMap m) {
+        if (lastProven == null || !m.isSubsetOf(lastProven)) {
+            return "libvirt is stale and the threads in the cgroups are not all threads it confirmed before";
+        }
+        return null;
+    }
+
+    private void publish(VcpuThreadMap m) {
+        VcpuThreadMap before = lastProven;
+        if (before == null || before.pid() != m.pid() || before.pidStartTime() != m.pidStartTime()) {
+            floor.forgetAll();
+        } else {
+            Map<Integer, VcpuThread> old = new HashMap<>();
+            before.threads().forEach(t -> old.put(t.vcpu(), t));
+            m.threads().stream().filter(t -> !t.equals(old.get(t.vcpu()))).forEach(t -> floor.forget(t.vcpu()));
+        }
+        lastProven = m;
+        map = m;
+        unproven = null;
+        logOnce("domain " + domain.name() + ": vCPUs are read from /proc (process " + m.pid() + ", threads of "
+                + m.cgroup() + "/vcpu<N>: " + m.vcpus() + ")", false);
+    }
+
+    private void withdraw(String why, boolean disagreement) {
+        map = null;
+        unproven = why;
+        logOnce("domain " + domain.name() + ": vCPUs are read through libvirt (virDomainGetVcpus): " + why,
+                disagreement);
+    }
+
+    /** One line per change of source or reason: a look every 2 s must not repeat it. */
+    private void logOnce(String line, boolean warn) {
+        if (Objects.equals(line, lastLogged)) {
+            return;
+        }
+        lastLogged = line;
+        if (warn) {
+            LOG.warn(line);
+        } else {
+            LOG.info(line);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package org.vcpuagent.qemu;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.vcpuagent.testsupport.CloseAll;
+
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code Vcpus} rows of a real guest come from the kernel ({@code source = proc}), and each value is what the
+ * host itself shows for the vCPU's thread: {@code cpuTime} its schedstat within 1 %, {@code affinity} its
+ * {@code Cpus_allowed_list}, {@code cpu} inside that set, the vCPU numbers QEMU's {@code query-cpus-fast}; right
+ * after boot, a grow, a pin and a shrink libvirt times out on. In order, on one guest.
+ */
+@Tag("qemu")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KernelReadTest {
+
+    private static final String GUEST = "vcpu-agent-kernel-test";
+    private static final String STRING = String.class.getName();
+    private static GuestUnderAgent g;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        g = GuestUnderAgent.start(GUEST);
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        CloseAll.inOrder(g);
+    }
+
+    @Test
+    @Order(1)
+    void afterBootTheOneVcpuIsReadFromTheKernel() throws Exception {
+        assertRowsMatchTheHost(1);
+    }
+
+    @Test
+    @Order(2)
+    void rightAfterAGrowEveryVcpuIsReadFromTheKernel() throws Exception {
+        g.jmx().invoke(g.bean(), "setVcpus", new Object[] {4}, new String[] {"int"});
+        assertRowsMatchTheHost(4);
+    }
+
+    @Test
+    @Order(3)
+    void rightAfterAPinTheAffinityIsTheThreadsOwn() throws Exception {
+        g.jmx().invoke(g.bean(), "pinVcpu", new Object[] {1, "1"}, new String[] {"int", STRING});
+        assertEquals("1", rows().get(1).get("affinity"), "at once");
+        // The kernel moves a sleeping thread to an allowed CPU when it next runs; until then its last CPU is
+        // the old one (virDomainGetVcpus says the same). So the rows are checked once the thread has run.
+        long tid = g.guest().vcpuThreadIdsByIndex().get(1);
+        long pinnedAt = g.guest().schedstatNs(tid);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (g.guest().schedstatNs(tid) == pinnedAt) {
+            assertTrue(System.nanoTime() < deadline, "vCPU 1's thread " + tid + " did not run for 30 s after its pin");
+            Thread.sleep(50);
+        }
+        assertEquals("1", assertRowsMatchTheHost(4).get(1).get("affinity"));
+    }
+
+    @Test
+    @Order(4)
+    void afterATimedOutShrinkTheRowsAreTheThreadsQemuStillHas() throws Exception {
+        String answer = (String) g.jmx().invoke(g.bean(), "setVcpus", new Object[] {2}, new String[] {"int"});
+        // QEMU 7.2 under TCG releases some vCPUs after libvirt stopped waiting: the kernel shows which remain.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            List<Integer> inQemu = List.copyOf(g.guest().vcpuThreadIdsByIndex().keySet());
+            if (List.copyOf(rows().keySet()).equals(inQemu)) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, "the rows " + rows().keySet() + " never became QEMU's vCPUs "
+                    + inQemu + " after '" + answer + "'");
+            Thread.sleep(200);
+        }
+        assertRowsMatchTheHost(g.guest().vcpuThreadIdsByIndex().size());
+    }
+
+    /** Reads Vcpus between two looks at /proc and checks every row against them; returns the rows by number. */
+    private static Map<Integer, CompositeData> assertRowsMatchTheHost(int expected) throws Exception {
+        RealGuest guest = g.guest();
+        SortedMap<Integer, Long> threads = guest.vcpuThreadIdsByIndex();
+        assertEquals(expected, threads.size(), "QEMU's vCPUs: " + threads);
+        Map<Integer, Long> before = new TreeMap<>();
+        threads.forEach((n, tid) -> before.put(n, guest.schedstatNs(tid)));
+        Map<Integer, CompositeData> rows = rows();
+        Map<Integer, Long> after = new TreeMap<>();
+        threads.forEach((n, tid) -> after.put(n, guest.schedstatNs(tid)));
+
+        assertEquals(List.copyOf(threads.keySet()), new ArrayList<>(rows.keySet()), "the vCPU numbers are QEMU's");
+        for (Map.Entry<Integer, CompositeData> e : rows.entrySet()) {
+            int n = e.getKey();
+            CompositeData row = e.getValue();
+            long tid = threads.get(n);
+            assertEquals("proc", row.get("source"), row.toString());
+            long cpuTime = (Long) row.get("cpuTime");
+            assertTrue(cpuTime >= before.get(n) * 0.99 && cpuTime <= after.get(n) * 1.01, "vCPU " + n + ": cpuTime "
+                    + cpuTime + " ns, the thread's schedstat " + before.get(n) + " before the read, " + after.get(n)
+                    + " after");
+            String allowed = guest.cpusAllowedList(tid);
+            assertEquals(allowed, row.get("affinity"), "vCPU " + n + " (thread " + tid + ")");
+            int cpu = (Integer) row.get("cpu");
+            assertTrue(org.vcpuagent.model.CpuMap.parse(allowed, 1024).contains(cpu),
+                    "vCPU " + n + " last ran on CPU " + cpu + ", outside its affinity " + allowed);
+        }
+        return rows;
+    }
+
+    private static Map<Integer, CompositeData> rows() throws Exception {
+        TabularData t = (TabularData) g.jmx().getAttribute(g.bean(), "Vcpus");
+        Map<Integer, CompositeData> out = new TreeMap<>();
+        for (Object o : t.values()) {
+            CompositeData row = (CompositeData) o;
+            out.put((Integer) row.get("number"), row);
+        }
+        return out;
+    }
+}
