@@ -47,7 +47,8 @@ public final class DomainVcpus implements AutoCloseable {
         this.stats = stats;
         this.owner = owner;
         this.watch = new VcpuWatch(this.domain, host, stats, listener, Clock.systemUTC());
-        this.kernel = new KernelVcpus(this.domain, host, domain::connectionUri, ThreadMapBuilder.ofThisHost(), floor);
+        this.kernel = new KernelVcpus(this.domain, host, domain::connectionUri, watch::view, ThreadMapBuilder.ofThisHost(),
+                floor);
     }
 
     public String name() {
@@ -198,7 +199,7 @@ public final class DomainVcpus implements AutoCloseable {
             long answeredAt = System.nanoTime();
             return owner.await("follow the timed-out unplug of domain '" + name() + "'", () -> {
                 CountChange c = watch.unplugTimedOut(before, count, LibvirtDomain.libvirtMessage(e), answeredAt);
-                kernel.maintain(Look.QUICK, watch.view());
+                kernel.maintain(Look.QUICK);
                 return c;
             });
         }
@@ -206,7 +207,7 @@ public final class DomainVcpus implements AutoCloseable {
         long answeredAt = System.nanoTime();
         int after = owner.await("announce the new vCPU count of domain '" + name() + "'", () -> {
             int seen = watch.countChangeMade(answeredAt);
-            kernel.maintain(Look.QUICK, watch.view());
+            kernel.maintain(Look.QUICK);
             return seen;
         });
         return new CountChange(false, after, "domain '" + name() + "' has " + after + (after == 1 ? " vCPU" : " vCPUs"));
@@ -238,7 +239,7 @@ public final class DomainVcpus implements AutoCloseable {
     /** Looks again; on the owner thread only. */
     public void look(Look depth) {
         watch.look(depth);
-        kernel.maintain(depth, watch.view());
+        kernel.maintain(depth);
     }
 
     /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */

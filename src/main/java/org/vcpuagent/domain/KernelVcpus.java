@@ -7,6 +7,7 @@ import org.vcpuagent.domain.kernel.ThreadMapBuilder;
 import org.vcpuagent.domain.kernel.VcpuThread;
 import org.vcpuagent.domain.kernel.VcpuThreadMap;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuInfo;
 
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -32,6 +34,7 @@ final class KernelVcpus {
     private final DomainCalls domain;
     private final Supplier<HostInfo> host;
     private final Supplier<String> connectionUri;
+    private final Supplier<VcpuView> view;
     private final ThreadMapBuilder builder;
     private final CpuTimeFloor floor;
     /** Written by the owner; read by every reader. Null: read libvirt. */
@@ -44,11 +47,13 @@ final class KernelVcpus {
     private VcpuThreadMap lastProven;
     private String lastLogged;
 
-    KernelVcpus(DomainCalls domain, Supplier<HostInfo> host, Supplier<String> connectionUri, ThreadMapBuilder builder,
-                CpuTimeFloor floor) {
+    /** @param view what the domain's watch last saw: whether libvirt is stale, the count */
+    KernelVcpus(DomainCalls domain, Supplier<HostInfo> host, Supplier<String> connectionUri, Supplier<VcpuView> view,
+                ThreadMapBuilder builder, CpuTimeFloor floor) {
         this.domain = domain;
         this.host = host;
         this.connectionUri = connectionUri;
+        this.view = view;
         this.builder = builder;
         this.floor = floor;
     }
@@ -70,7 +75,7 @@ final class KernelVcpus {
             floor.forgetAll();
         }
         if (rebuildQueued.compareAndSet(false, true)) {
-            owner.post(() -> maintain(Look.QUICK, null));
+            owner.post(() -> maintain(Look.QUICK));
         }
         return null;
     }
@@ -89,23 +94,23 @@ final class KernelVcpus {
     /**
      * Builds the map when there is none, the count moved, a reader found it broken or the look is thorough;
      * checks it against libvirt unless libvirt is stale, in which case only threads of the last proven map count.
-     *
-     * @param view what the watch saw in this look; null when a reader asked
      */
-    void maintain(Look depth, VcpuView view) {
+    void maintain(Look depth) {
         rebuildQueued.set(false);
         if (!isLocalQemu()) {
             return;
         }
         VcpuThreadMap m = map;
-        boolean stale = view != null && view.isStale();
-        boolean countMoved = m != null && view != null && view.count() >= 0 && view.count() != m.threads().size();
+        VcpuView seen = view.get();
+        boolean stale = seen.isStale();
+        boolean countMoved = m != null && seen.count() >= 0 && seen.count() != m.threads().size();
         boolean broken = m != null && !KernelRead.of(m, host.get().presentCpus()).holds();
         if (m != null && depth == Look.QUICK && !countMoved && !broken) {
             return;
         }
         ThreadMapBuilder.Outcome built = builder.build(domain.name());
-        String why = built.map() == null ? built.unproven() : stale ? provenWhileStale(built.map()) : agreesWithLibvirt(built.map());
+        String why = built.map() == null ? built.unproven()
+                : stale ? provenWhileStale(built.map()) : agreesWithLibvirt(built.map());
         if (why == null) {
             publish(built.map());
         } else {
@@ -170,12 +175,24 @@ final class KernelVcpus {
         return null;
     }
 
-    /** While libvirt cannot be asked (stale after a timed-out unplug): only threads proven before are trusted. */
+    /**
+     * While libvirt cannot be asked (stale after a timed-out unplug): threads libvirt confirmed before count, and
+     * otherwise QEMU's own list of vCPU threads must be the map's. The watch asks QEMU then anyway.
+     */
     private String provenWhileStale(VcpuThreadMap m) {
-        if (lastProven == null || !m.isSubsetOf(lastProven)) {
-            return "libvirt is stale and the threads in the cgroups are not all threads it confirmed before";
+        if (lastProven != null && m.isSubsetOf(lastProven)) {
+            return null;
         }
-        return null;
+        Optional<List<QemuVcpu>> qemu = domain.qemuVcpus();
+        if (qemu.isEmpty()) {
+            return "libvirt is stale and QEMU cannot be asked which threads are its vCPUs";
+        }
+        Map<Integer, Long> inQemu = new HashMap<>();
+        qemu.get().forEach(q -> inQemu.put(q.cpuIndex(), q.threadId()));
+        Map<Integer, Long> inMap = new HashMap<>();
+        m.threads().forEach(t -> inMap.put(t.vcpu(), (long) t.tid()));
+        return inQemu.equals(inMap) ? null : "libvirt is stale, and QEMU's vCPU threads " + inQemu
+                + " (cpu-index → thread) are not the cgroups' " + inMap;
     }
 
     private void publish(VcpuThreadMap m) {

@@ -7,6 +7,15 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.vcpuagent.domain.CallerOwned;
+import org.vcpuagent.domain.DomainVcpus;
+import org.vcpuagent.domain.Look;
+import org.vcpuagent.domain.RecordedChanges;
+import org.vcpuagent.domain.StatsCache;
+import org.vcpuagent.libvirt.Connection;
+import org.vcpuagent.libvirt.TestLibvirt;
+import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.model.VcpuReading;
 import org.vcpuagent.testsupport.CloseAll;
 
 import javax.management.openmbean.CompositeData;
@@ -91,6 +100,34 @@ class KernelReadTest {
             Thread.sleep(200);
         }
         assertRowsMatchTheHost(g.guest().vcpuThreadIdsByIndex().size());
+    }
+
+    @Test
+    @Order(5)
+    void aRestartBetweenTwoReadsGivesTheNewThreadsNeverTheDeadOnes() throws Exception {
+        try (Connection c = Connection.open(RealGuest.URI, false)) {
+            HostInfo h = c.hostInfo();
+            try (DomainVcpus dv = new DomainVcpus(TestLibvirt.lookupByName(c, GUEST), () -> h, new StatsCache(),
+                    new CallerOwned(), new RecordedChanges())) {
+                dv.look(Look.THOROUGH);
+                List<VcpuReading> first = dv.vcpus();
+                assertTrue(first.stream().allMatch(r -> r.source().equals(VcpuReading.FROM_PROC)), first.toString());
+
+                g.guest().restart(); // the same handle: the map now names threads of a process that is gone
+
+                List<VcpuReading> second = dv.vcpus();
+                SortedMap<Integer, Long> threads = g.guest().vcpuThreadIdsByIndex();
+                assertEquals(List.copyOf(threads.keySet()), second.stream().map(VcpuReading::number).toList());
+                for (VcpuReading r : second) {
+                    long now = g.guest().schedstatNs(threads.get(r.number()));
+                    // libvirt, if it answered this read, counts 10 ms ticks: up to one tick more than schedstat.
+                    assertTrue(r.cpuTime() <= now * 1.01 + 10_000_000, "vCPU " + r.number() + " shows " + r.cpuTime()
+                            + " ns from " + r.source() + ", but its new thread has used " + now + " ns");
+                }
+                assertEquals(VcpuReading.FROM_PROC, dv.readSource(), "the map was rebuilt for the new process");
+                assertEquals(VcpuReading.FROM_PROC, dv.vcpus().get(0).source());
+            }
+        }
     }
 
     /** Reads Vcpus between two looks at /proc and checks every row against them; returns the rows by number. */
