@@ -35,7 +35,8 @@ public final class VcpuTable {
         "Time spent waiting, in nanoseconds (domain statistics vcpu.N.wait); empty when not reported.",
         "Time runnable but not running (steal), in nanoseconds (vcpu.N.delay); empty when not reported.",
         "Whether the guest halted the vCPU (vcpu.N.halted); empty when not reported.",
-        "getVcpus (virDomainGetVcpus) or domainStats (the statistics alone, when virDomainGetVcpus fails).",
+        "proc (the vCPU thread's figures from the kernel, on a local QEMU host), getVcpus (virDomainGetVcpus) or "
+            + "domainStats (the statistics alone, when virDomainGetVcpus fails).",
         "state as libvirt's number (virVcpuState): 0 offline, 1 running, 2 blocked; empty when not known. For tools "
             + "that take numbers only, such as jmx_exporter (libvirt_domain_vcpu_state).",
     };

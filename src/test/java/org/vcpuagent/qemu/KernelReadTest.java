@@ -20,6 +20,9 @@ import org.vcpuagent.testsupport.CloseAll;
 
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,6 +130,43 @@ class KernelReadTest {
                 assertEquals(VcpuReading.FROM_PROC, dv.readSource(), "the map was rebuilt for the new process");
                 assertEquals(VcpuReading.FROM_PROC, dv.vcpus().get(0).source());
             }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void anUnprivilegedUserReadsTheSameThreadsOrSaysWhyNot() throws Exception {
+        // libvirtd here asks polkit even on its read-only socket, and polkit needs a system bus this host may lack,
+        // so the unprivileged process does the kernel side alone: prove the map from the cgroups and read it.
+        Path dir = Files.createTempDirectory("vcpu-agent-nobody");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path jna = Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Files.copy(jna, dir.resolve("jna.jar"));
+        Files.setPosixFilePermissions(dir.resolve("jna.jar"), PosixFilePermissions.fromString("rw-r--r--"));
+        int hostCpus = Runtime.getRuntime().availableProcessors();
+        Process p = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djna.tmpdir=" + dir,
+                "-cp", "target/classes:target/test-classes:" + dir.resolve("jna.jar"), KernelReadAs.class.getName(),
+                GUEST, Integer.toString(hostCpus)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        int exit = p.waitFor();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        assertEquals(0, exit, out);
+        SortedMap<Integer, Long> threads = g.guest().vcpuThreadIdsByIndex();
+        if (out.startsWith("unproven: ")) {
+            assertTrue(out.length() > "unproven: ".length() + 10, "a reason is given: " + out);
+            return;
+        }
+        List<String> lines = out.lines().toList();
+        assertEquals(threads.size(), lines.size(), out);
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            assertEquals("proc", f[0], out);
+            long tid = threads.get(Integer.parseInt(f[1]));
+            assertEquals(g.guest().cpusAllowedList(tid), f[2], line);
+            assertTrue(Long.parseLong(f[3]) <= g.guest().schedstatNs(tid), line);
         }
     }
 
