@@ -155,7 +155,12 @@ public final class DomainVcpus implements AutoCloseable {
     /** {@code libvirt}, or which other sources answer and why. */
     public String dataSource() {
         String reason = watch.view().staleReason();
-        return reason == null ? "libvirt" : "QEMU (query-cpus-fast) and libvirt's domain statistics, because " + reason;
+        if (reason == null) {
+            return "libvirt";
+        }
+        return kernel.unproven() == null
+                ? "the kernel (/proc) for the vCPU rows and QEMU (query-cpus-fast) for the count, because " + reason
+                : "QEMU (query-cpus-fast) and libvirt's domain statistics, because " + reason;
     }
 
     public Optional<PendingUnplug> pending() {

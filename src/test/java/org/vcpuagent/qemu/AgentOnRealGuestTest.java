@@ -88,7 +88,7 @@ class AgentOnRealGuestTest {
         assertEquals(4, jmx.getAttribute(BEAN, "MaxVcpus"));
         assertEquals("running", jmx.getAttribute(BEAN, "State"));
         assertEquals(1, vcpus().size());
-        assertEquals("getVcpus", row(0).get("source"));
+        assertEquals("proc", row(0).get("source"), "a local QEMU guest is read from the kernel");
         assertNotNull(row(0).get("delay"), "libvirt's QEMU driver reports vcpu.N.delay");
         assertEquals(true, jmx.getAttribute(HOST, "Connected"));
     }
@@ -199,8 +199,10 @@ class AgentOnRealGuestTest {
         String source = (String) jmx.getAttribute(BEAN, "DataSource");
         System.out.println("DataSource after the shrink: " + source);
         if (!source.equals("libvirt")) {
-            assertTrue(source.startsWith("QEMU (query-cpus-fast) and libvirt's domain statistics, because"), source);
-            assertEquals("domainStats", row(0).get("source"));
+            // The kernel shows which vCPU threads QEMU kept: the rows come from it.
+            assertTrue(source.startsWith("the kernel (/proc) for the vCPU rows and QEMU (query-cpus-fast) for the "
+                    + "count, because"), source);
+            assertEquals("proc", row(0).get("source"));
         }
     }
 
@@ -225,7 +227,7 @@ class AgentOnRealGuestTest {
         // A restarted libvirtd re-reads QEMU, so libvirt's own view is right again.
         assertEquals(qemuCount, jmx.getAttribute(BEAN, "VcpuCount"));
         assertEquals("libvirt", jmx.getAttribute(BEAN, "DataSource"));
-        assertEquals("getVcpus", row(0).get("source"));
+        assertEquals("proc", row(0).get("source"), "the map is built again after the reconnect");
         assertEquals(qemuCount, vcpus().size());
     }
 }
