@@ -19,7 +19,7 @@ final class ReadPatterns {
     static final long CADENCE_MS = 500;
 
     /** One pattern's figures. */
-    record Pattern(String name, Stats jmx, Stats virsh, Stats held, String loadBefore, String loadAfter) {
+    record Pattern(String name, Stats jmx, Stats virsh, Stats held, Stats rmi, String loadBefore, String loadAfter) {
 
         double vsVirsh() {
             return virsh.median() / jmx.median();
@@ -52,6 +52,7 @@ final class ReadPatterns {
         Stats sJmx = new Stats("JMX");
         Stats sVirsh = new Stats("virsh");
         Stats sHeld = new Stats("held");
+        Stats sRmi = new Stats("rmi");
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < perRound; i++) {
                 prepare(pauseMs, afterVirsh);
@@ -59,6 +60,10 @@ final class ReadPatterns {
                 jmx.getAttribute(bean, "Vcpus");
                 sJmx.addNanos(System.nanoTime() - t0);
             }
+            prepare(pauseMs, afterVirsh);
+            long r0 = System.nanoTime();
+            jmx.getAttribute(bean, "Name");
+            sRmi.addNanos(System.nanoTime() - r0);
             prepare(pauseMs, afterVirsh);
             sVirsh.addNanos(BenchGuest.virshResult("vcpuinfo", d.name()).check().nanos());
             for (int i = 0; i < perRound; i++) {
@@ -68,9 +73,10 @@ final class ReadPatterns {
                 sHeld.addNanos(System.nanoTime() - t0);
             }
         }
-        Pattern p = new Pattern(name, sJmx, sVirsh, sHeld, before, Machine.loadAverage());
-        System.out.printf("   %s: JMX %s, virsh %s, held virDomainGetVcpus %s%n", name, Stats.time(sJmx.median()),
-                Stats.time(sVirsh.median()), Stats.time(sHeld.median()));
+        Pattern p = new Pattern(name, sJmx, sVirsh, sHeld, sRmi, before, Machine.loadAverage());
+        System.out.printf("   %s: JMX %s, virsh %s, held virDomainGetVcpus %s, RMI round trip (Name) %s%n", name,
+                Stats.time(sJmx.median()), Stats.time(sVirsh.median()), Stats.time(sHeld.median()),
+                Stats.time(sRmi.median()));
         return p;
     }
 
@@ -92,6 +98,8 @@ final class ReadPatterns {
                     p.virsh.n(), "", "");
             t.row(vcpus, p.name, "our client: `virDomainGetVcpus` on a held connection", p.held.median(true),
                     p.held.range(), p.held.n(), String.format("JMX ÷ held = %.2f×", p.vsHeld()), "");
+            t.row(vcpus, p.name, "JMX `getAttribute(Name)`: the RMI round trip alone", p.rmi.median(true),
+                    p.rmi.range(), p.rmi.n(), "share of the JMX read: " + LatencyBench.pct(p.rmi, p.jmx), "");
         }
     }
 

@@ -47,7 +47,7 @@ public final class DomainVcpus implements AutoCloseable {
         this.stats = stats;
         this.owner = owner;
         this.watch = new VcpuWatch(this.domain, host, stats, listener, Clock.systemUTC());
-        this.kernel = new KernelVcpus(this.domain, host, domain::connectionUri, watch::view, ThreadMapBuilder.ofThisHost(),
+        this.kernel = new KernelVcpus(this.domain, host, domain::connectionUri, watch::view, ThreadMapBuilder::ofThisHost,
                 floor);
     }
 

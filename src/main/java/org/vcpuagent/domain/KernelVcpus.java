@@ -35,7 +35,7 @@ final class KernelVcpus {
     private final Supplier<HostInfo> host;
     private final Supplier<String> connectionUri;
     private final Supplier<VcpuView> view;
-    private final ThreadMapBuilder builder;
+    private final Supplier<ThreadMapBuilder> builders;
     private final CpuTimeFloor floor;
     /** Written by the owner; read by every reader. Null: read libvirt. */
     private volatile VcpuThreadMap map;
@@ -44,17 +44,19 @@ final class KernelVcpus {
     /** Set by a reader that found the map broken, cleared by the owner's rebuild: many readers post one. */
     private final AtomicBoolean rebuildQueued = new AtomicBoolean();
     private Boolean local;
+    /** Made once the connection is known to be local: reading the mounts is wasted on any other. */
+    private ThreadMapBuilder builder;
     private VcpuThreadMap lastProven;
     private String lastLogged;
 
     /** @param view what the domain's watch last saw: whether libvirt is stale, the count */
     KernelVcpus(DomainCalls domain, Supplier<HostInfo> host, Supplier<String> connectionUri, Supplier<VcpuView> view,
-                ThreadMapBuilder builder, CpuTimeFloor floor) {
+                Supplier<ThreadMapBuilder> builders, CpuTimeFloor floor) {
         this.domain = domain;
         this.host = host;
         this.connectionUri = connectionUri;
         this.view = view;
-        this.builder = builder;
+        this.builders = builders;
         this.floor = floor;
     }
 
@@ -70,9 +72,11 @@ final class KernelVcpus {
         if (r.holds()) {
             return r;
         }
-        if (!r.problem().startsWith("QEMU process " + m.pid() + " has ")) {
-            // The process or a thread is gone: what libvirt answers next belongs to new threads.
+        // What libvirt answers next for a vCPU whose thread is gone belongs to a new thread, or to none.
+        if (r.processLost()) {
             floor.forgetAll();
+        } else if (r.lostVcpu() >= 0) {
+            floor.forget(r.lostVcpu());
         }
         if (rebuildQueued.compareAndSet(false, true)) {
             owner.post(() -> maintain(Look.QUICK));
@@ -128,9 +132,12 @@ final class KernelVcpus {
                 return false;
             }
             local = isLocalQemu(uri);
-            if (!local) {
-                withdraw("the connection " + uri + " is not to this host's QEMU (qemu:///system or qemu:///session)",
-                        false);
+            if (local) {
+                builder = builders.get();
+            } else {
+                // Debug only: every domain of a remote or test connection would say it, a thousand lines a start.
+                unproven = "the connection " + uri + " is not to this host's QEMU (qemu:///system or qemu:///session)";
+                LOG.debug("domain {}: vCPUs are read through libvirt: {}", domain.name(), unproven);
             }
         }
         return local;

@@ -8,48 +8,54 @@ import java.util.List;
  * kernel. A read that finds the map no longer true (a thread gone or reused, the process restarted, a thread
  * more or less in QEMU) returns no rows but the reason, and the caller asks libvirt instead.
  *
- * @param rows    the vCPUs in the map's order; null when the map no longer holds
- * @param problem why the map no longer holds; null with rows
+ * @param rows        the vCPUs in the map's order; null when the map no longer holds
+ * @param problem     why the map no longer holds; null with rows
+ * @param processLost whether the QEMU process itself is gone or replaced (every vCPU thread with it)
+ * @param lostVcpu    the vCPU whose thread is gone or replaced; -1 when none is known
  */
-public record KernelRead(List<KernelVcpu> rows, String problem) {
+public record KernelRead(List<KernelVcpu> rows, String problem, boolean processLost, int lostVcpu) {
 
     /** @param hostCpus how many CPUs libvirt's cpumaps cover on this host */
     public static KernelRead of(VcpuThreadMap map, int hostCpus) {
         String processStat = ProcText.readOrNull(map.processStatPath());
         if (processStat == null) {
-            return broken("QEMU process " + map.pid() + " is gone");
+            return processLost("QEMU process " + map.pid() + " is gone");
         }
         TaskStat process = TaskStat.parse(processStat);
         if (process.startTime() != map.pidStartTime()) {
-            return broken("process id " + map.pid() + " belongs to another process now");
+            return processLost("process id " + map.pid() + " belongs to another process now");
         }
         if (process.numThreads() != map.numThreads()) {
-            return broken("QEMU process " + map.pid() + " has " + process.numThreads() + " threads, not "
-                    + map.numThreads() + " (a vCPU may have been plugged or unplugged)");
+            return new KernelRead(null, "QEMU process " + map.pid() + " has " + process.numThreads() + " threads, not "
+                    + map.numThreads() + " (a vCPU may have been plugged or unplugged)", false, -1);
         }
         List<KernelVcpu> rows = new ArrayList<>(map.threads().size());
         for (VcpuThread t : map.threads()) {
             String statText = ProcText.readOrNull(t.statPath());
             String schedText = ProcText.readOrNull(t.schedstatPath());
             if (statText == null || schedText == null) {
-                return broken("the thread " + t.tid() + " of vCPU " + t.vcpu() + " is gone");
+                return threadLost(t, "is gone");
             }
             TaskStat stat = TaskStat.parse(statText);
             if (stat.startTime() != t.startTime()) {
-                return broken("thread id " + t.tid() + " of vCPU " + t.vcpu() + " belongs to another thread now");
+                return threadLost(t, "belongs to another thread now");
             }
             var affinity = ThreadAffinity.of(t.tid(), t.statusPath(), hostCpus);
             if (affinity == null) {
-                return broken("the thread " + t.tid() + " of vCPU " + t.vcpu() + " is gone");
+                return threadLost(t, "is gone");
             }
             Schedstat sched = Schedstat.parse(schedText);
             rows.add(new KernelVcpu(t.vcpu(), stat.state(), sched.runNs(), sched.delayNs(), stat.processor(), affinity));
         }
-        return new KernelRead(rows, null);
+        return new KernelRead(rows, null, false, -1);
     }
 
-    private static KernelRead broken(String why) {
-        return new KernelRead(null, why);
+    private static KernelRead processLost(String why) {
+        return new KernelRead(null, why, true, -1);
+    }
+
+    private static KernelRead threadLost(VcpuThread t, String what) {
+        return new KernelRead(null, "thread " + t.tid() + " of vCPU " + t.vcpu() + " " + what, false, t.vcpu());
     }
 
     public boolean holds() {

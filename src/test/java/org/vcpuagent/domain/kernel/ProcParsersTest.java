@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ProcParsersTest {
 
-    /** 15 characters, the kernel's limit for a thread name, with the characters a naive parser trips on. */
-    private static final String NAME = "x) (y z) CPU 0/";
+    /** Each test's thread has its own name: an ended thread may linger in /proc for a moment after join. */
+    private static int started;
 
     private final AtomicBoolean stop = new AtomicBoolean();
     private Thread busy;
@@ -34,6 +34,8 @@ class ProcParsersTest {
 
     @BeforeEach
     void startABusyThread() throws Exception {
+        // 15 characters, the kernel's limit for a thread name, with the characters a naive parser trips on.
+        String name = "x) (y z) CPU " + (started++ % 10) + "/";
         CountDownLatch named = new CountDownLatch(1);
         busy = new Thread(() -> {
             named.countDown();
@@ -44,11 +46,11 @@ class ProcParsersTest {
             if (x == 42) {
                 System.out.print("");
             }
-        }, NAME);
+        }, name);
         busy.start();
         named.await();
         Thread.sleep(50);
-        tid = tidNamed(NAME);
+        tid = tidNamed(name);
         task = "/proc/self/task/" + tid + "/";
     }
 
@@ -97,6 +99,10 @@ class ProcParsersTest {
     void aThreadThatEndedReadsAsGone() throws InterruptedException {
         stop.set(true);
         busy.join();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ProcText.readOrNull(task + "stat") != null && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the native thread ends a moment after Java's join returns
+        }
         assertNull(ProcText.readOrNull(task + "stat"));
         assertNull(ThreadAffinity.of(tid, task + "status", 8));
     }
