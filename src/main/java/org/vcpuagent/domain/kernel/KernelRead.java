@@ -1,5 +1,7 @@
 package org.vcpuagent.domain.kernel;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,16 +19,14 @@ public record KernelRead(List<KernelVcpu> rows, String problem, boolean processL
 
     /** @param hostCpus how many CPUs libvirt's cpumaps cover on this host */
     public static KernelRead of(VcpuThreadMap map, int hostCpus) {
-        String processStat = ProcText.readOrNull(map.processStatPath());
-        if (processStat == null) {
+        // The task directory's link count is 2 + the thread count: one stat call, where the process's own stat
+        // file would make the kernel add up every thread's times.
+        long threads = threadCount(map);
+        if (threads < 0) {
             return processLost("QEMU process " + map.pid() + " is gone");
         }
-        TaskStat process = TaskStat.parse(processStat);
-        if (process.startTime() != map.pidStartTime()) {
-            return processLost("process id " + map.pid() + " belongs to another process now");
-        }
-        if (process.numThreads() != map.numThreads()) {
-            return new KernelRead(null, "QEMU process " + map.pid() + " has " + process.numThreads() + " threads, not "
+        if (threads != map.numThreads()) {
+            return new KernelRead(null, "QEMU process " + map.pid() + " has " + threads + " threads, not "
                     + map.numThreads() + " (a vCPU may have been plugged or unplugged)", false, -1);
         }
         List<KernelVcpu> rows = new ArrayList<>(map.threads().size());
@@ -34,15 +34,15 @@ public record KernelRead(List<KernelVcpu> rows, String problem, boolean processL
             String statText = ProcText.readOrNull(t.statPath());
             String schedText = ProcText.readOrNull(t.schedstatPath());
             if (statText == null || schedText == null) {
-                return threadLost(t, "is gone");
+                return threadLost(map, t, "is gone");
             }
             TaskStat stat = TaskStat.parse(statText);
             if (stat.startTime() != t.startTime()) {
-                return threadLost(t, "belongs to another thread now");
+                return threadLost(map, t, "belongs to another thread now");
             }
             var affinity = ThreadAffinity.of(t.tid(), t.statusPath(), hostCpus);
             if (affinity == null) {
-                return threadLost(t, "is gone");
+                return threadLost(map, t, "is gone");
             }
             Schedstat sched = Schedstat.parse(schedText);
             rows.add(new KernelVcpu(t.vcpu(), stat.state(), sched.runNs(), sched.delayNs(), stat.processor(), affinity));
@@ -54,8 +54,22 @@ public record KernelRead(List<KernelVcpu> rows, String problem, boolean processL
         return new KernelRead(null, why, true, -1);
     }
 
-    private static KernelRead threadLost(VcpuThread t, String what) {
+    /** A vCPU thread is gone: alone (an unplug), or with its process (a restart, where every vCPU starts again). */
+    private static KernelRead threadLost(VcpuThreadMap map, VcpuThread t, String what) {
+        String stat = ProcText.readOrNull(map.processStatPath());
+        if (stat == null || TaskStat.parse(stat).startTime() != map.pidStartTime()) {
+            return processLost("QEMU process " + map.pid() + " is gone or was replaced");
+        }
         return new KernelRead(null, "thread " + t.tid() + " of vCPU " + t.vcpu() + " " + what, false, t.vcpu());
+    }
+
+    /** Threads in the map's process now; -1 when it is gone. */
+    static long threadCount(VcpuThreadMap map) {
+        try {
+            return ((Number) Files.getAttribute(map.taskDir(), "unix:nlink")).longValue() - 2;
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
     }
 
     public boolean holds() {

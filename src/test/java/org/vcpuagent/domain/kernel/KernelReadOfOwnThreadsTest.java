@@ -77,15 +77,29 @@ class KernelReadOfOwnThreadsTest {
     }
 
     @Test
-    void aProcessThatIsNotTheOneMappedIsNoticed() {
-        TaskStat self = TaskStat.parse(ProcText.readOrNull("/proc/self/stat"));
-        VcpuThreadMap map = new VcpuThreadMap(PID, self.startTime() + 1, self.numThreads(), List.of(), "/x");
-        KernelRead read = KernelRead.of(map, 1024);
+    void aProcessThatEndedOrWasReplacedIsNoticed() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        int gone = (int) p.pid();
+        KernelRead read = KernelRead.of(new VcpuThreadMap(gone, 1, 1, List.of(VcpuThread.of(gone, 0, gone, 1)), "/x"),
+                1024);
         assertTrue(read.processLost(), read.problem());
+
+        // Our own pid, but another start time: the process the map was made for has been replaced.
+        TaskStat self = TaskStat.parse(ProcText.readOrNull("/proc/self/stat"));
+        KernelRead replaced = KernelRead.of(new VcpuThreadMap(PID, self.startTime() + 1,
+                (int) KernelRead.threadCount(mapOf(PID, 0)), List.of(VcpuThread.of(PID, 0, PID, 1)), "/x"), 1024);
+        for (int i = 0; i < 20 && replaced.problem().contains("threads, not"); i++) {
+            replaced = KernelRead.of(new VcpuThreadMap(PID, self.startTime() + 1,
+                    (int) KernelRead.threadCount(mapOf(PID, 0)), List.of(VcpuThread.of(PID, 0, PID, 1)), "/x"), 1024);
+        }
+        assertTrue(replaced.processLost(), replaced.problem());
     }
 
     private static VcpuThreadMap mapOf(int tid, long start) {
         TaskStat self = TaskStat.parse(ProcText.readOrNull("/proc/self/stat"));
+        assertEquals(self.numThreads(), KernelRead.threadCount(new VcpuThreadMap(PID, 0, 0, List.of(), "/x")), 3.0,
+                "the task directory's link count is 2 + the thread count");
         return new VcpuThreadMap(PID, self.startTime(), self.numThreads(), List.of(VcpuThread.of(PID, 3, tid, start)),
                 "/test");
     }
