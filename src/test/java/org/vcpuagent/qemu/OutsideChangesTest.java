@@ -97,11 +97,16 @@ class OutsideChangesTest {
                 () -> !jmx.getAttribute(BEAN, "DataSource").equals("libvirt"));
         String source = (String) jmx.getAttribute(BEAN, "DataSource");
         System.out.printf("stale libvirt noticed %d ms after virsh returned: %s%n", found, source);
-        assertTrue(source.startsWith("QEMU (query-cpus-fast) and libvirt's domain statistics, because"
-                + " virDomainGetVcpus failed"), source);
+        // The agent holds a proven vCPU → thread map of this local guest: the kernel shows which threads remain.
+        assertTrue(source.startsWith("the kernel (/proc) for the vCPU rows and QEMU (query-cpus-fast) for the count,"
+                + " because virDomainGetVcpus failed"), source);
         // The guest may still be releasing a vCPU: follow QEMU until the agent agrees with it.
         awaitCount(guest.vcpuThreadIds().size(), Duration.ofSeconds(10));
-        assertEquals(guest.vcpuThreadIds().size(), ((TabularData) jmx.getAttribute(BEAN, "Vcpus")).size());
+        TabularData rows = (TabularData) jmx.getAttribute(BEAN, "Vcpus");
+        assertEquals(guest.vcpuThreadIds().size(), rows.size());
+        for (Object row : rows.values()) {
+            assertEquals("proc", ((javax.management.openmbean.CompositeData) row).get("source"));
+        }
     }
 
     private static void awaitCount(int expected, Duration limit) throws Exception {
