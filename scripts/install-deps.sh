@@ -2,7 +2,7 @@
 # Installs what a fresh Debian 12 machine needs to build and run vcpu-agent: libvirt's client
 # library (libvirt0, which the agent loads through JNA), a JDK 17 and Maven if they are missing.
 # With --tests it adds what the tests use besides: libvirt's headers and gcc, so a test can check
-# our JNA structures against the C ones.
+# our JNA structures against the C ones, and lintian and systemd-analyze for the Debian package's test.
 # Run as root. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -10,7 +10,8 @@ packages=(libvirt0)
 command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || packages+=(maven)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libvirt-dev gcc curl)
+  # lintian and systemd (systemd-analyze) check the Debian package in DebPackageIT; systemd is not started.
+  packages+=(libvirt-dev gcc curl lintian systemd)
 fi
 
 missing=()

@@ -1,0 +1,394 @@
+package org.vcpuagent.deb;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.vcpuagent.testsupport.AgentProcess;
+import org.vcpuagent.testsupport.JmxNames;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The Debian package that {@code mvn package} builds, on this machine as an administrator uses it: lintian and
+ * systemd-analyze on it, {@code apt-get install} of it, its user, folders and modes, the unit's own command run as
+ * the unit would run it (scripts/run-as-unit.sh: systemd is not PID 1 on CI) against test:///default and read over
+ * JMX, an upgrade that keeps an edited conffile and the logins, and a purge that leaves nothing behind. It installs
+ * and removes a real package, so it needs root (CI runs as root) and refuses to run where vcpu-agent is installed
+ * already; {@code -Dgroups='!deb'} leaves it out.
+ */
+@Tag("deb")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DebPackageIT {
+
+    static final String PACKAGE = "vcpu-agent";
+    static final Path UNIT = Path.of("/lib/systemd/system/vcpu-agent.service");
+    static final Path DEFAULTS = Path.of("/etc/default/vcpu-agent");
+    static final Path STATE = Path.of("/var/lib/vcpu-agent");
+    static final Path LOGS = Path.of("/var/log/vcpu-agent");
+    static final Path CONFIG = Path.of("/etc/vcpu-agent");
+    static final Path SHARE = Path.of("/usr/share/vcpu-agent");
+    static final ObjectName TEST = JmxNames.parse("libvirt.vcpu:type=Domain,name=test");
+    /** The exposure systemd-analyze may give the unit at most; Debian 12's prometheus.service rates 4.0. */
+    static final double MAX_EXPOSURE = 2.0;
+    static final String AUDITOR = "vcpu-agent-auditor";
+
+    private Path deb;
+    private Path work;
+    private final int port;
+    private List<String> packageFiles;
+
+    DebPackageIT() throws IOException {
+        port = AgentProcess.freePort();
+    }
+
+    @BeforeAll
+    void installThePackage() throws Exception {
+        assumeTrue(isRoot(), "installs a Debian package: run as root (CI does), or leave it out with -Dgroups='!deb'");
+        deb = builtPackage();
+        assertFalse(installed(), PACKAGE + " is installed on this machine; this test installs and purges its own: "
+                + "apt-get purge " + PACKAGE + " first, or leave the test out with -Dgroups='!deb'");
+        work = Files.createTempDirectory("deb-it");
+        packageFiles = List.of(contents(deb));
+        Command.ok("apt-get", "install", "-y", "-q", "--no-install-recommends", deb.toString());
+    }
+
+    /** A safety net: whatever failed above, the machine is left without the package. */
+    @AfterAll
+    void purgeWhatIsLeft() throws Exception {
+        if (deb == null) {
+            return;
+        }
+        if (installed()) {
+            Command.run("dpkg", "--purge", PACKAGE);
+        }
+        Command.run("userdel", AUDITOR);
+    }
+
+    @Test
+    @Order(1)
+    void lintianFindsNoErrorAndNoWarning() throws Exception {
+        Command lintian = Command.run("lintian", "--fail-on", "error,warning", "--pedantic", "--info", deb.toString());
+        System.out.println("lintian " + deb.getFileName() + ": exit " + lintian.exitCode() + "\n" + lintian.output());
+        assertEquals(0, lintian.exitCode(), lintian.output());
+        assertFalse(lintian.output().lines().anyMatch(l -> l.startsWith("E:") || l.startsWith("W:")), lintian.output());
+    }
+
+    @Test
+    @Order(2)
+    void theInstalledUnitVerifiesAndRatesAtMostTwo() throws Exception {
+        Command verify = Command.run("systemd-analyze", "verify", "--man=no", UNIT.toString());
+        assertEquals(0, verify.exitCode(), verify.output());
+        assertEquals("", verify.output().strip(), "systemd-analyze verify has remarks");
+
+        Command security = Command.run("systemd-analyze", "security", "--offline=true", "--no-pager", UNIT.toString());
+        Matcher m = Pattern.compile("Overall exposure level for vcpu-agent.service: ([0-9.]+) (\\S+)")
+                .matcher(security.output());
+        assertTrue(m.find(), security.output());
+        System.out.println("systemd-analyze security --offline=true " + UNIT + ": " + m.group(1) + " " + m.group(2));
+        double exposure = Double.parseDouble(m.group(1));
+        assertTrue(exposure <= MAX_EXPOSURE, "exposure " + exposure + " above " + MAX_EXPOSURE + ":\n" + security.output());
+    }
+
+    @Test
+    @Order(3)
+    void itsUserAndFoldersAreTheServicesOwnAndOwnerOnly() throws Exception {
+        String[] passwd = Command.ok("getent", "passwd", PACKAGE).strip().split(":");
+        assertTrue(Integer.parseInt(passwd[2]) < 1000, "a system user: " + String.join(":", passwd));
+        assertEquals("/var/lib/vcpu-agent", passwd[5]);
+        assertEquals("/usr/sbin/nologin", passwd[6]);
+        List<String> groups = List.of(Command.ok("id", "-nG", PACKAGE).strip().split(" "));
+        if (Command.run("getent", "group", "libvirt").exitCode() == 0) {
+            assertTrue(groups.contains("libvirt"), "in group libvirt, for qemu:///system: " + groups);
+        }
+        assertFalse(groups.contains("adm") || groups.contains("sudo") || groups.contains("root"), groups.toString());
+
+        assertMode(STATE, "vcpu-agent", "vcpu-agent", "rwx------");
+        assertMode(LOGS, "vcpu-agent", "vcpu-agent", "rwxr-x---");
+        assertTrue(Command.ok("ls", "-ld", LOGS.toString()).startsWith("drwxr-x---+"), "an ACL for group adm");
+        assertMode(CONFIG, "root", "root", "rwxr-xr-x");
+        for (String f : List.of("agent.properties", "logback.xml", "jmx_exporter.yaml", "jolokia-access.xml",
+                "jolokia.properties")) {
+            assertMode(CONFIG.resolve(f), "root", "root", "rw-r--r--");
+        }
+        assertMode(DEFAULTS, "root", "root", "rw-r--r--");
+        assertMode(UNIT, "root", "root", "rw-r--r--");
+        assertMode(SHARE.resolve("vcpu-agent.jar"), "root", "root", "rw-r--r--");
+        assertMode(SHARE.resolve("bin/vcpu-agent"), "root", "root", "rwxr-xr-x");
+        assertMode(SHARE.resolve("bin/vcpu-agent-client"), "root", "root", "rwxr-xr-x");
+        assertEquals(CONFIG, Files.readSymbolicLink(SHARE.resolve("config")));
+        assertEquals(SHARE.resolve("bin/vcpu-agent"), Path.of("/usr/bin/vcpu-agent").toRealPath());
+        assertEquals(SHARE.resolve("bin/vcpu-agent-client"), Path.of("/usr/bin/vcpu-agent-client").toRealPath());
+        List<String> conffiles = Files.readAllLines(Path.of("/var/lib/dpkg/info/vcpu-agent.conffiles"));
+        assertTrue(conffiles.containsAll(List.of("/etc/default/vcpu-agent", "/etc/vcpu-agent/agent.properties",
+                "/etc/vcpu-agent/logback.xml")), conffiles.toString());
+    }
+
+    /**
+     * The unit's ExecStart, as its user with its environment: connected to test:///default, readable and
+     * changeable over JMX (with the generated admin login when the agent made one), audited in /var/log/vcpu-agent,
+     * which group adm may read; SIGTERM ends it with status 143 and its beans are gone.
+     */
+    @Test
+    @Order(4)
+    void theUnitsCommandServesJmxAsItsOwnUser() throws Exception {
+        Files.writeString(DEFAULTS, Files.readString(DEFAULTS).replace("VCPU_AGENT_OPTS=\"\"",
+                "VCPU_AGENT_OPTS=\"--jmx-port=" + port + "\""));
+        try (Service service = Service.start(work.resolve("run1"), port)) {
+            assertEquals(uid(PACKAGE), service.uid(), "runs as user vcpu-agent");
+            try (JMXConnector c = service.connect()) {
+                MBeanServerConnection mbs = c.getMBeanServerConnection();
+                assertEquals(2, mbs.getAttribute(TEST, "VcpuCount"));
+                mbs.invoke(TEST, "pinVcpu", new Object[] {1, "0"}, new String[] {"int", String.class.getName()});
+                TabularData vcpus = (TabularData) mbs.getAttribute(TEST, "Vcpus");
+                CompositeData one = vcpus.get(new Object[] {1});
+                assertEquals("0", one.get("affinity"), vcpus.toString());
+            }
+            // Not the checkout's jar that failsafe names in VCPU_AGENT_JAR: the installed one.
+            String client = Command.ok("env", "-u", "VCPU_AGENT_JAR", "VCPU_AGENT_CDS=off", "/usr/bin/vcpu-agent-client", "--url",
+                    service.url(), "vcpuinfo", "test");
+            assertTrue(client.contains("CPU Affinity:") && client.contains("VCPU:"), client);
+
+            // The console log carries no time of its own under the unit: the journal adds it.
+            String stderr = Files.readString(service.stderr());
+            assertTrue(stderr.lines().anyMatch(l -> l.startsWith("INFO  [")), stderr);
+            assertFalse(stderr.lines().anyMatch(l -> l.matches("^\\d{4}-\\d\\d-\\d\\d .*")), stderr);
+
+            Path audit = LOGS.resolve("audit.log");
+            assertMode(audit, "vcpu-agent", "vcpu-agent", "rw-r-----");
+            assertTrue(Files.readString(audit).contains("pinVcpu"), Files.readString(audit));
+            Command.ok("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "-G", "adm", AUDITOR);
+            assertTrue(Command.ok("runuser", "-u", AUDITOR, "--", "cat", audit.toString()).contains("pinVcpu"),
+                    "group adm reads the audit log");
+            assertNotEquals(0, Command.run("runuser", "-u", "nobody", "--", "cat", audit.toString()).exitCode(),
+                    "others do not");
+
+            assertEquals(143, service.terminate(), "the JVM's exit on SIGTERM, which the unit counts as success");
+            assertFalse(listening(port), "JMX is gone with the agent");
+        }
+    }
+
+    /** A higher version of the same package: the edited /etc/default/vcpu-agent and the state folder stay. */
+    @Test
+    @Order(5)
+    void anUpgradeKeepsTheEditedConffileAndTheLogins() throws Exception {
+        Map<Path, byte[]> state = stateFiles();
+        if (state.isEmpty()) {
+            // No generated logins on this branch yet: a file of the service's stands in for them.
+            Path standIn = STATE.resolve("stand-in.secret");
+            Files.writeString(standIn, "kept across upgrades\n");
+            Command.ok("chown", "vcpu-agent:vcpu-agent", standIn.toString());
+            state = stateFiles();
+        }
+        String defaults = Files.readString(DEFAULTS);
+        assertTrue(defaults.contains("--jmx-port=" + port), defaults);
+        String before = Command.ok("dpkg-query", "-W", "-f=${Version}", PACKAGE);
+        String uid = Command.ok("id", "-u", PACKAGE);
+
+        Path higher = higherVersion(before + "+1");
+        Command.ok("apt-get", "install", "-y", "-q", higher.toString());
+
+        assertEquals(before + "+1", Command.ok("dpkg-query", "-W", "-f=${Version}", PACKAGE));
+        assertEquals(defaults, Files.readString(DEFAULTS), "the edited conffile is kept");
+        assertEquals(uid, Command.ok("id", "-u", PACKAGE), "the same user");
+        Map<Path, byte[]> after = stateFiles();
+        assertEquals(state.keySet(), after.keySet(), "the state folder's files are kept");
+        for (Path p : state.keySet()) {
+            assertArrayEquals(state.get(p), after.get(p), p + " is unchanged");
+        }
+        assertMode(STATE, "vcpu-agent", "vcpu-agent", "rwx------");
+        try (Service service = Service.start(work.resolve("run2"), port); JMXConnector c = service.connect()) {
+            assertEquals(2, c.getMBeanServerConnection().getAttribute(TEST, "VcpuCount"),
+                    "the upgraded agent serves with the kept settings and logins");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aPurgeLeavesNothingBehind() throws Exception {
+        Command.ok("dpkg", "--purge", PACKAGE);
+        assertFalse(installed());
+        for (Path p : List.of(STATE, LOGS, CONFIG, SHARE, DEFAULTS, UNIT, Path.of("/usr/bin/vcpu-agent"))) {
+            assertFalse(Files.exists(p, LinkOption.NOFOLLOW_LINKS), p + " is left after purge");
+        }
+        for (String f : packageFiles) {
+            Path p = Path.of(f);
+            if (!Files.isDirectory(p)) {
+                assertFalse(Files.exists(p, LinkOption.NOFOLLOW_LINKS), p + " of the package is left after purge");
+            }
+        }
+        assertNotEquals(0, Command.run("getent", "passwd", PACKAGE).exitCode(), "the user is gone");
+        assertNotEquals(0, Command.run("getent", "group", PACKAGE).exitCode(), "its group is gone");
+    }
+
+    /** The package built by this Maven run (failsafe passes it), else the one in target/. */
+    static Path builtPackage() throws IOException {
+        String given = System.getProperty("vcpu.agent.deb", "");
+        if (!given.isBlank() && !given.startsWith("${")) {
+            return Path.of(given).toAbsolutePath();
+        }
+        try (Stream<Path> s = Files.list(Path.of("target"))) {
+            List<Path> debs = s.filter(p -> p.getFileName().toString().matches("vcpu-agent_.*_all\\.deb")).toList();
+            assertEquals(1, debs.size(), "one package in target/, from mvn package: " + debs);
+            return debs.get(0).toAbsolutePath();
+        }
+    }
+
+    /** The same package with a higher version: unpacked and rebuilt by dpkg-deb, as a rebuild would make it. */
+    private Path higherVersion(String version) throws Exception {
+        Path tree = work.resolve("tree");
+        Command.ok("dpkg-deb", "-R", deb.toString(), tree.toString());
+        Path control = tree.resolve("DEBIAN/control");
+        Files.writeString(control, Files.readString(control).replaceFirst("(?m)^Version: .*$", "Version: " + version));
+        Path out = work.resolve("vcpu-agent_" + version + "_all.deb");
+        Command.ok("dpkg-deb", "--root-owner-group", "-b", tree.toString(), out.toString());
+        return out;
+    }
+
+    private static String[] contents(Path deb) throws Exception {
+        List<String> files = new ArrayList<>();
+        for (String line : Command.ok("dpkg-deb", "-c", deb.toString()).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 6) {
+                files.add(f[5].replaceFirst("^\\.", ""));
+            }
+        }
+        return files.toArray(new String[0]);
+    }
+
+    private static Map<Path, byte[]> stateFiles() throws IOException {
+        Map<Path, byte[]> files = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(STATE)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                files.put(p, Files.readAllBytes(p));
+            }
+        }
+        return files;
+    }
+
+    private static void assertMode(Path p, String owner, String group, String mode) throws IOException {
+        assertEquals(owner, Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName(), p + "'s owner");
+        assertEquals(group, Files.getAttribute(p, "posix:group", LinkOption.NOFOLLOW_LINKS).toString(), p + "'s group");
+        assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)),
+                p + "'s mode");
+    }
+
+    static boolean installed() throws Exception {
+        Command q = Command.run("dpkg-query", "-W", "-f=${Status}", PACKAGE);
+        return q.exitCode() == 0 && (q.output().contains("ok installed") || q.output().contains("config-files"));
+    }
+
+    static boolean isRoot() throws IOException {
+        return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+    }
+
+    static int uid(String user) throws Exception {
+        return Integer.parseInt(Command.ok("id", "-u", user).strip());
+    }
+
+    static boolean listening(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The unit's command, started by scripts/run-as-unit.sh; its output goes to files. */
+    record Service(Process process, Path stdout, Path stderr, int port) implements AutoCloseable {
+
+        static Service start(Path dir, int port) throws Exception {
+            Files.createDirectories(dir);
+            Path out = dir.resolve("stdout");
+            Path err = dir.resolve("stderr");
+            Process p = new ProcessBuilder("scripts/run-as-unit.sh", UNIT.toString())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Service s = new Service(p, out, err, port);
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!Files.readString(out).contains("JMX: ")) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    s.close();
+                    throw new AssertionError("the service did not start (exit " + (p.isAlive() ? "-" : p.exitValue())
+                            + "):\n" + Files.readString(out) + Files.readString(err));
+                }
+                Thread.sleep(100);
+            }
+            return s;
+        }
+
+        String url() {
+            return "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi";
+        }
+
+        /** With the generated admin login when the agent wrote one (issue 12), else without. */
+        JMXConnector connect() throws Exception {
+            Path logins = STATE.resolve("jmxremote.password");
+            Map<String, Object> env = new java.util.HashMap<>();
+            if (Files.exists(logins)) {
+                String password = Files.readAllLines(logins).stream().map(String::trim)
+                        .filter(l -> l.matches("admin\\s+\\S+")).map(l -> l.split("\\s+")[1]).findFirst()
+                        .orElseThrow(() -> new AssertionError("no clear admin login in " + logins));
+                env.put(JMXConnector.CREDENTIALS, new String[] {"admin", password});
+            }
+            return JMXConnectorFactory.connect(new JMXServiceURL(url()), env);
+        }
+
+        /** The process's real uid, from /proc: the agent's JVM once the launchers have exec'd into it. */
+        int uid() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.split("\\s+")[1]);
+                }
+            }
+            throw new AssertionError("no Uid line in /proc/" + process.pid() + "/status");
+        }
+
+        int terminate() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                terminate();
+            }
+        }
+    }
+}
