@@ -10,8 +10,9 @@ packages=(libvirt0)
 command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || packages+=(maven)
 if [[ "${1:-}" == "--tests" ]]; then
-  # lintian and systemd (systemd-analyze) check the Debian package in DebPackageIT; systemd is not started.
-  packages+=(libvirt-dev gcc curl lintian systemd)
+  # DebPackageIT checks the Debian package with lintian and systemd-analyze (package systemd, not started as
+  # PID 1), and runs its unit under systemd booted in a container (systemd-nspawn, from systemd-container).
+  packages+=(libvirt-dev gcc curl lintian systemd systemd-container)
 fi
 
 missing=()

@@ -45,7 +45,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The Debian package that {@code mvn package} builds, on this machine as an administrator uses it: lintian and
  * systemd-analyze on it, {@code apt-get install} of it, its user, folders and modes, the unit's own command run as
  * the unit would run it (scripts/run-as-unit.sh: systemd is not PID 1 on CI) against test:///default and read over
- * JMX, an upgrade that keeps an edited conffile and the logins, and a purge that leaves nothing behind. It installs
+ * JMX, the unit under its sandbox (systemd booted in a systemd-nspawn container), an upgrade that keeps an edited
+ * conffile and the logins, and a purge that leaves nothing behind. It installs
  * and removes a real package, so it needs root (CI runs as root) and refuses to run where vcpu-agent is installed
  * already; {@code -Dgroups='!deb'} leaves it out.
  */
@@ -96,6 +97,8 @@ class DebPackageIT {
             Command.run("dpkg", "--purge", PACKAGE);
         }
         Command.run("userdel", AUDITOR);
+        // Not following links: the container's root has bin -> usr/bin and the like.
+        Command.run("rm", "-rf", "--one-file-system", work.toString());
     }
 
     @Test
@@ -201,9 +204,80 @@ class DebPackageIT {
         }
     }
 
-    /** A higher version of the same package: the edited /etc/default/vcpu-agent and the state folder stay. */
+    /**
+     * The unit under its own sandbox: systemd booted in a container (systemd-nspawn) on this machine's /usr and
+     * /etc, read-only, with a /var of its own, starts vcpu-agent.service alone; the agent serves JMX on the host's
+     * network with its seccomp filter, no capability and no new privileges, which /proc shows.
+     */
     @Test
     @Order(5)
+    void theUnitRunsUnderItsSandbox() throws Exception {
+        Path root = work.resolve("container");
+        for (String d : List.of("usr/lib", "etc", "var", "proc", "sys", "dev", "tmp", "run")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        for (String l : List.of("bin", "lib", "lib64", "sbin")) {
+            Files.createSymbolicLink(root.resolve(l), Path.of("usr", l));
+        }
+        // nspawn looks for an OS before it binds /usr and /etc over these.
+        Files.copy(Path.of("/usr/lib/os-release"), root.resolve("usr/lib/os-release"));
+        Files.copy(Path.of("/usr/lib/os-release"), root.resolve("etc/os-release"));
+        Process container = new ProcessBuilder("systemd-nspawn", "--quiet", "--keep-unit", "--register=no",
+                "--link-journal=no", "--directory=" + root, "--bind-ro=/usr", "--bind-ro=/etc", "--boot", "--",
+                "systemd.unit=vcpu-agent.service").redirectErrorStream(true)
+                .redirectOutput(work.resolve("container.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!listening(port)) {
+                assertTrue(container.isAlive() && System.nanoTime() < deadline, "the unit did not start in the "
+                        + "container:\n" + Files.readString(work.resolve("container.log")));
+                Thread.sleep(200);
+            }
+            try (JMXConnector c = new Service(container, null, null, port).connect(root.resolve("var/lib/vcpu-agent"))) {
+                assertEquals(2, c.getMBeanServerConnection().getAttribute(TEST, "VcpuCount"));
+            }
+            Map<String, String> status = agentStatus();
+            assertEquals(Integer.toString(uid(PACKAGE)), status.get("Uid").split("\\s+")[0], status.toString());
+            assertEquals("2", status.get("Seccomp"), "a seccomp filter (SystemCallFilter=)");
+            assertEquals("1", status.get("NoNewPrivs"));
+            assertEquals("0000000000000000", status.get("CapBnd"), "no capability (CapabilityBoundingSet=)");
+        } finally {
+            container.destroy();   // nspawn shuts the container's systemd down, which stops the unit
+            if (!container.waitFor(90, TimeUnit.SECONDS)) {
+                container.destroyForcibly().waitFor();
+            }
+            Command.run("rm", "-rf", "--one-file-system", root.toString());
+        }
+        assertFalse(listening(port), "the agent stopped with the container");
+    }
+
+    /** /proc/PID/status of the one agent JVM that runs as vcpu-agent. */
+    private static Map<String, String> agentStatus() throws Exception {
+        String uid = Integer.toString(uid(PACKAGE));
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                Map<String, String> status = new TreeMap<>();
+                try {
+                    for (String line : Files.readAllLines(p.resolve("status"))) {
+                        int colon = line.indexOf(':');
+                        status.put(line.substring(0, colon), line.substring(colon + 1).trim());
+                    }
+                    String cmdline = Files.readString(p.resolve("cmdline"));
+                    if (status.get("Uid").startsWith(uid + "\t") && cmdline.contains("vcpu-agent.jar")
+                            && !cmdline.contains("LaunchPlan")) {
+                        return status;
+                    }
+                } catch (IOException gone) {
+                    // the process ended while we looked
+                }
+            }
+        }
+        throw new AssertionError("no vcpu-agent JVM running as user vcpu-agent");
+    }
+
+    /** A higher version of the same package: the edited /etc/default/vcpu-agent and the state folder stay. */
+    @Test
+    @Order(6)
     void anUpgradeKeepsTheEditedConffileAndTheLogins() throws Exception {
         Map<Path, byte[]> state = stateFiles();
         if (state.isEmpty()) {
@@ -237,7 +311,7 @@ class DebPackageIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aPurgeLeavesNothingBehind() throws Exception {
         Command.ok("dpkg", "--purge", PACKAGE);
         assertFalse(installed());
@@ -353,9 +427,13 @@ class DebPackageIT {
             return "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi";
         }
 
-        /** With the generated admin login when the agent wrote one (issue 12), else without. */
         JMXConnector connect() throws Exception {
-            Path logins = STATE.resolve("jmxremote.password");
+            return connect(STATE);
+        }
+
+        /** With the generated admin login when the agent wrote one in {@code state} (issue 12), else without. */
+        JMXConnector connect(Path state) throws Exception {
+            Path logins = state.resolve("jmxremote.password");
             Map<String, Object> env = new java.util.HashMap<>();
             if (Files.exists(logins)) {
                 String password = Files.readAllLines(logins).stream().map(String::trim)
