@@ -136,6 +136,11 @@ class DebPackageIT {
         List<String> groups = List.of(Command.ok("id", "-nG", PACKAGE).strip().split(" "));
         if (Command.run("getent", "group", "libvirt").exitCode() == 0) {
             assertTrue(groups.contains("libvirt"), "in group libvirt, for qemu:///system: " + groups);
+            // What package.md says to do when libvirt comes after the package: postinst again adds the user.
+            Command.ok("deluser", "--quiet", PACKAGE, "libvirt");
+            Command.ok("dpkg-reconfigure", PACKAGE);
+            assertTrue(List.of(Command.ok("id", "-nG", PACKAGE).strip().split(" ")).contains("libvirt"),
+                    "dpkg-reconfigure adds the user to libvirt");
         }
         assertFalse(groups.contains("adm") || groups.contains("sudo") || groups.contains("root"), groups.toString());
 
