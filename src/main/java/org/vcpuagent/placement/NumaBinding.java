@@ -1,0 +1,29 @@
+package org.vcpuagent.placement;
+
+import org.vcpuagent.model.CpuMap;
+
+/**
+ * A domain's NUMA memory binding ({@code <numatune><memory mode nodeset>}, {@code virDomainGetNumaParameters}).
+ *
+ * @param mode    {@code strict}, {@code preferred}, {@code interleave}, {@code restrictive}, or empty when none
+ * @param nodeset the nodes named; empty when none is
+ */
+public record NumaBinding(String mode, CpuMap nodeset) {
+
+    public static final NumaBinding NONE = new NumaBinding("", CpuMap.of());
+
+    /** strict and restrictive confine the memory, so vCPUs elsewhere pay remote access on every miss. */
+    public boolean binds() {
+        return !nodeset.isEmpty() && (mode.equals("strict") || mode.equals("restrictive"));
+    }
+
+    /** The nodes a placement should prefer: any named nodeset, whatever the mode. */
+    public boolean prefers() {
+        return !nodeset.isEmpty();
+    }
+
+    /** Whether a vCPU pinned there is outside the memory's nodes (strict or preferred, as conflicts count it). */
+    public boolean checked() {
+        return !nodeset.isEmpty() && (binds() || mode.equals("preferred"));
+    }
+}
