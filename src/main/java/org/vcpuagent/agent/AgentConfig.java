@@ -1,6 +1,7 @@
 package org.vcpuagent.agent;
 
 import org.vcpuagent.jmx.TlsSettings;
+import org.vcpuagent.model.CpuMap;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -26,10 +27,20 @@ import java.util.regex.Pattern;
  * @param prometheus null when off (no {@code prometheus.port})
  * @param jolokia    null when off (no {@code jolokia.port})
  * @param configFile the properties file read, or null
+ * @param hostReservedCpus {@code host.reserved.cpus}: the CPUs each connection's host keeps for itself, by alias
  */
 public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
                           Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval,
-                          TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia, Path configFile) {
+                          TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia, Path configFile,
+                          Map<String, CpuMap> hostReservedCpus) {
+
+    /** The most host CPUs a cpulist in the configuration may name. */
+    static final int MAX_HOST_CPUS = 8192;
+
+    /** The CPUs the host of connection {@code alias} keeps for itself; empty when none are. */
+    public CpuMap reservedCpus(String alias) {
+        return hostReservedCpus.getOrDefault(alias, CpuMap.of());
+    }
 
     /** One libvirt connection: its alias (for ObjectNames when there are several) and URI. */
     public record ConnectionSpec(String alias, String uri) {
@@ -72,6 +83,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.ssl.truststore.password.file", "");
         DEFAULTS.put("jmx.ssl.need.client.auth", "false");
         DEFAULTS.put("refresh.interval", "2s");
+        DEFAULTS.put("host.reserved.cpus", "");
         // The Java agents: LaunchPlan turns them into -javaagent options; the agent itself starts neither.
         DEFAULTS.put("prometheus.host", "127.0.0.1");
         DEFAULTS.put("prometheus.port", "");
@@ -217,7 +229,8 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 TlsSettings.fromOptions(v.path("jmx.ssl.keystore"), v.path("jmx.ssl.keystore.password.file"),
                         v.path("jmx.ssl.truststore"), v.path("jmx.ssl.truststore.password.file"),
                         v.bool("jmx.ssl.need.client.auth")),
-                prometheus(v), jolokia(v), v.configFile());
+                prometheus(v), jolokia(v), v.configFile(),
+                ReservedCpus.parse(v.get("host.reserved.cpus"), connections(v.get("connections"), uri)));
     }
 
     private static final String OFF = "or leave it empty to keep it off";

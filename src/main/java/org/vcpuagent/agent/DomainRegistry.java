@@ -11,6 +11,7 @@ import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.placement.PlacementDesk;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -43,6 +44,8 @@ final class DomainRegistry implements AutoCloseable {
     private final OwnerThread owner;
     private final Runnable onDomainGone;
     private final HostBean announcer;
+    /** Shared by the connection's domain beans, so that their placements are made one at a time. */
+    private final PlacementDesk desk;
     private final Map<String, Entry> byUuid = new LinkedHashMap<>();
     /** The registered domains' names, published for readers on other threads. */
     private volatile List<String> names = List.of();
@@ -52,7 +55,8 @@ final class DomainRegistry implements AutoCloseable {
      * @param onDomainGone    called on any thread when a call finds a domain gone
      */
     DomainRegistry(MBeanServer mbeanServer, String connectionAlias, Supplier<HostInfo> host, StatsCache stats,
-                   OwnerThread owner, Runnable onDomainGone, HostBean announcer) {
+                   OwnerThread owner, Runnable onDomainGone, HostBean announcer, PlacementDesk desk) {
+        this.desk = desk;
         this.mbeanServer = mbeanServer;
         this.connectionAlias = connectionAlias;
         this.host = host;
@@ -102,6 +106,7 @@ final class DomainRegistry implements AutoCloseable {
         DomainVcpuBean bean = new DomainVcpuBean(d.name(), d.uuid(), connectionAlias, host, onDomainGone);
         DomainVcpus vcpus = new DomainVcpus(d, host, stats, owner, bean);
         bean.serve(vcpus);
+        bean.servePlacement(desk);
         try {
             // The first look sets the baseline that later notifications compare with.
             vcpus.look(Look.THOROUGH);

@@ -28,7 +28,7 @@ public final class VcpuAgent implements AutoCloseable {
         boolean several = specs.size() > 1;
         for (AgentConfig.ConnectionSpec spec : specs) {
             connections.add(new ConnectionOwner(several ? spec.alias() : null, spec.uri(), config.readOnly(),
-                    config.refreshInterval(), mbeanServer));
+                    config.refreshInterval(), mbeanServer, config.reservedCpus(spec.alias())));
         }
     }
 

@@ -3,6 +3,7 @@ package org.vcpuagent.domain;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.model.NumaTune;
 import org.vcpuagent.model.VcpuInfo;
 import org.vcpuagent.model.VcpuReading;
 import org.vcpuagent.model.VcpuStats;
@@ -170,6 +171,64 @@ public final class DomainVcpus implements AutoCloseable {
 
     public void pinEmulator(CpuMap cpus) {
         domain.pinEmulator(cpus.toBytes(host.get().mapLength()));
+    }
+
+    // --- placement: IOThreads, NUMA tuning, persistent pins (each a libvirt call on the calling thread) ---
+
+    /**
+     * The pinning of the online vCPUs as the owner's last look saw it, by vCPU number; empty before the first
+     * look. No libvirt call: the owner reads it for the host's allocation on every look.
+     */
+    public List<CpuMap> publishedPins() {
+        VcpuView v = watch.view();
+        if (v.pins() == null || v.count() < 0) {
+            return List.of();
+        }
+        return v.pins().subList(0, Math.min(v.count(), v.pins().size()));
+    }
+
+    public boolean isPersistent() {
+        return domain.isPersistent();
+    }
+
+    /** Each IOThread's affinity by id; empty when the domain has none. */
+    public Map<Integer, CpuMap> ioThreads() {
+        return domain.ioThreads();
+    }
+
+    public void pinIoThread(int id, CpuMap cpus) {
+        domain.pinIoThread(id, cpus.toBytes(host.get().mapLength()));
+    }
+
+    public NumaTune numaTune() {
+        return domain.numaTune();
+    }
+
+    /**
+     * Pins an online vCPU live and, with {@code persistent}, in the persistent configuration too.
+     *
+     * @throws IllegalArgumentException for {@code persistent} on a transient domain, before anything changes
+     */
+    public void pinVcpu(int vcpu, CpuMap cpus, boolean persistent) {
+        checkPersistent(persistent, "vCPU " + vcpu);
+        domain.pinVcpu(vcpu, cpus.toBytes(host.get().mapLength()), persistent);
+        owner.await("announce the new pinning of domain '" + name() + "'", () -> {
+            watch.pinsChanged();
+            return null;
+        });
+    }
+
+    public void pinEmulator(CpuMap cpus, boolean persistent) {
+        checkPersistent(persistent, "the emulator threads");
+        domain.pinEmulator(cpus.toBytes(host.get().mapLength()), persistent);
+    }
+
+    private void checkPersistent(boolean persistent, String what) {
+        if (persistent && !domain.isPersistent()) {
+            throw new IllegalArgumentException("cannot pin " + what + " of domain '" + name() + "' persistently: "
+                    + "it is transient (started from XML, not defined) and has no persistent configuration; "
+                    + "pin it live (persistent = false) or define the domain first");
+        }
     }
 
     /** Asks the owner to look again now, and waits for it: an explicit refresh. */

@@ -155,6 +155,21 @@ public final class Connection implements AutoCloseable {
         });
     }
 
+    /** The host's capabilities XML ({@code virsh capabilities}): its NUMA cells and each CPU's place in them. */
+    public String capabilitiesXml() {
+        return use(c -> {
+            Pointer p = LIB.virConnectGetCapabilities(c);
+            if (p == null) {
+                throw failure(c, "virConnectGetCapabilities");
+            }
+            try {
+                return p.getString(0, StandardCharsets.UTF_8.name());
+            } finally {
+                LibvirtNative.free(p);
+            }
+        });
+    }
+
     /** Running and paused domains. The caller closes each one. */
     public List<Domain> listActiveDomains() {
         return use(c -> listAll(c, LibvirtNative.LIST_DOMAINS_ACTIVE, d -> new Domain(this, d), Domain::close,

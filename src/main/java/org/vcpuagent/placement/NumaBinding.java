@@ -1,6 +1,7 @@
 package org.vcpuagent.placement;
 
 import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.model.NumaTune;
 
 /**
  * A domain's NUMA memory binding ({@code <numatune><memory mode nodeset>}, {@code virDomainGetNumaParameters}).
@@ -11,6 +12,11 @@ import org.vcpuagent.model.CpuMap;
 public record NumaBinding(String mode, CpuMap nodeset) {
 
     public static final NumaBinding NONE = new NumaBinding("", CpuMap.of());
+
+    /** From libvirt's answer; a nodeset that is no cpulist-style text is an IllegalArgumentException. */
+    public static NumaBinding of(NumaTune tune) {
+        return tune.nodeset().isBlank() ? NONE : new NumaBinding(tune.mode(), CpuMap.parse(tune.nodeset(), 8192));
+    }
 
     /** strict and restrictive confine the memory, so vCPUs elsewhere pay remote access on every miss. */
     public boolean binds() {
