@@ -84,7 +84,9 @@ public final class Planner {
         nodes.forEach(n -> everywhere.addAll(candidates(t, pinned, n, policy.threads())));
         if (everywhere.size() >= needed && !memory.binds()) {
             List<String> w = new ArrayList<>(warnings);
-            w.add("no NUMA node has " + needed + " free CPUs: the vCPUs span nodes " + nodes);
+            w.add("no NUMA node has " + needed + " free CPUs: the vCPUs span nodes " + nodes + (memory.checked()
+                    ? ", so those outside the memory's " + memory.mode() + " nodes " + memory.nodeset().toCpuList()
+                    + " show as a numa conflict" : ""));
             return dedicatedPlan(domain, policy, vcpus, everywhere.subList(0, needed), w);
         }
         throw new PlacementRefusedException(refusal(t, domain, policy, vcpus, needed, nodes, memory, best, bestNode,
