@@ -53,8 +53,16 @@ class PlacementTest {
         agent.close();
     }
 
+    /** test:///default is shared by every test class in this JVM: leave no domain of ours behind, even on failure. */
     @AfterEach
     void restore() throws Exception {
+        for (String name : List.of("rival", "io")) {
+            try (Domain left = TestLibvirt.lookupByName(outside, name)) {
+                TestLibvirt.destroy(left);
+            } catch (org.vcpuagent.libvirt.LibvirtException gone) {
+                // destroyed by the test itself, as it should be
+            }
+        }
         TestDomain.restore(admin);
         admin.invoke(HOST, "refresh", null, null);
     }
@@ -150,6 +158,37 @@ class PlacementTest {
                     "placement conflict cleared:"), Duration.ofSeconds(5));
             assertEquals(true, ((CompositeData) cleared.getUserData()).get("cleared"));
             assertEquals(0, ((TabularData) admin.getAttribute(HOST, "Conflicts")).size());
+        }
+    }
+
+    @Test
+    void ioThreadsAndNumaTuneAreShownAndAnIoThreadIsPinnedAndCounted() throws Exception {
+        ObjectName io = JmxNames.parse("libvirt.vcpu:type=Domain,name=io");
+        String xml = "<domain type='test'><name>io</name><memory>65536</memory><vcpu>2</vcpu><iothreads>1</iothreads>"
+                + "<numatune><memory mode='strict' nodeset='0'/></numatune><os><type>hvm</type></os></domain>";
+        Domain d = TestLibvirt.createXml(outside, xml);
+        try (NotificationRecorder hostEvents = NotificationRecorder.listen(admin, HOST)) {
+            admin.invoke(HOST, "refresh", null, null);
+            TabularData threads = (TabularData) admin.getAttribute(io, "IoThreads");
+            assertEquals("0-1", threads.get(new Object[] {1}).get("affinity"), "the test driver's initial IOThread pin");
+            assertEquals("mode=strict nodeset=0", admin.getAttribute(io, "NumaTune"));
+            Notification offline = hostEvents.await("an offline conflict", n -> n.getMessage().startsWith(
+                    "placement conflict: offline: io:iothread1 on CPU(s) 1"), Duration.ofSeconds(5));
+            assertEquals("io", ((CompositeData) offline.getUserData()).get("domains"));
+
+            try (NotificationRecorder domainEvents = NotificationRecorder.listen(admin, io)) {
+                admin.invoke(io, "pinIoThread", new Object[] {1, "2"}, PIN);
+                Notification pinned = domainEvents.awaitType("libvirt.vcpu.iothread.pin.changed", Duration.ofSeconds(5));
+                assertEquals("IOThread 1 of domain 'io' pinned to 2 (was 0-1)", pinned.getMessage());
+            }
+            assertEquals(java.util.Map.of(1, CpuMap.of(2)), d.ioThreads(), "as the test's own connection sees it");
+            admin.invoke(HOST, "refresh", null, null);
+            assertTrue(((String) cpuRow("Allocation", 2).get("threads")).contains("io:iothread1"));
+            hostEvents.await("the offline conflict cleared", n -> n.getMessage().startsWith(
+                    "placement conflict cleared: offline: io:iothread1"), Duration.ofSeconds(5));
+        } finally {
+            TestLibvirt.destroy(d);
+            d.close();
         }
     }
 
