@@ -92,6 +92,14 @@ public interface DomainVcpuMXBean {
             @Description(name = "cpulist", value = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 "
                     + "(^N excludes CPU N; r = all); CPUs 0 to PresentCpus - 1 of the Host MBean.") String cpulist);
 
+    /** The cpulist parameter's description. */
+    String CPULIST = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 (^N excludes CPU N; r = all); CPUs 0 to "
+            + "PresentCpus - 1 of the Host MBean.";
+
+    /** The persistent parameter's description. */
+    String PERSISTENT = "true: also the persistent configuration (fails for transient domains); false: the running "
+            + "domain only.";
+
     @Description("The domain's IOThreads (virsh iothreadinfo): one row per IOThread, its id and affinity.")
     TabularData getIoThreads();
 
@@ -103,23 +111,18 @@ public interface DomainVcpuMXBean {
             + "[--config]).")
     void pinVcpu(
             @Description(name = "vcpu", value = "The vCPU number, from 0 to VcpuCount - 1.") int vcpu,
-            @Description(name = "cpulist", value = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 "
-                    + "(^N excludes CPU N; r = all); CPUs 0 to PresentCpus - 1 of the Host MBean.") String cpulist,
-            @Description(name = "persistent", value = "true: also the persistent configuration (fails for "
-                    + "transient domains); false: the running domain only.") boolean persistent);
+            @Description(name = "cpulist", value = CPULIST) String cpulist,
+            @Description(name = "persistent", value = PERSISTENT) boolean persistent);
 
     @Description("Pins the emulator threads live and, if asked, persistently (virsh emulatorpin --live [--config]).")
     void pinEmulator(
-            @Description(name = "cpulist", value = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 "
-                    + "(^N excludes CPU N; r = all); CPUs 0 to PresentCpus - 1 of the Host MBean.") String cpulist,
-            @Description(name = "persistent", value = "true: also the persistent configuration (fails for "
-                    + "transient domains); false: the running domain only.") boolean persistent);
+            @Description(name = "cpulist", value = CPULIST) String cpulist,
+            @Description(name = "persistent", value = PERSISTENT) boolean persistent);
 
     @Description("Pins one IOThread of the running domain (virsh iothreadpin --live).")
     void pinIoThread(
             @Description(name = "id", value = "The IOThread id, as IoThreads lists it.") int id,
-            @Description(name = "cpulist", value = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 "
-                    + "(^N excludes CPU N; r = all); CPUs 0 to PresentCpus - 1 of the Host MBean.") String cpulist);
+            @Description(name = "cpulist", value = CPULIST) String cpulist);
 
     @Description("A dry run: the placement a policy gives this domain, one line per vCPU (vcpu 0 -> cpu 4) and one "
             + "for the emulator threads; changes nothing. Refused, saying why and what would fit, when the host "
@@ -133,8 +136,7 @@ public interface DomainVcpuMXBean {
             + "nothing: when a pin fails the pins already made are put back. restorePlacement undoes it.")
     String applyPlacement(
             @Description(name = "policy", value = "As for planPlacement.") String policy,
-            @Description(name = "persistent", value = "true: also the persistent configuration (fails for "
-                    + "transient domains); false: the running domain only.") boolean persistent);
+            @Description(name = "persistent", value = PERSISTENT) boolean persistent);
 
     @Description("Puts back the pinning the last applyPlacement replaced.")
     String restorePlacement();

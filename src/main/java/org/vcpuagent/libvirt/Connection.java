@@ -88,17 +88,7 @@ public final class Connection implements AutoCloseable {
 
     /** The URI libvirt resolved, e.g. {@code qemu:///system} for an empty one. */
     public String resolvedUri() {
-        return use(c -> {
-            Pointer p = LIB.virConnectGetURI(c);
-            if (p == null) {
-                throw failure(c, "virConnectGetURI");
-            }
-            try {
-                return p.getString(0, StandardCharsets.UTF_8.name());
-            } finally {
-                LibvirtNative.free(p);
-            }
-        });
+        return use(c -> ownedString(c, LIB.virConnectGetURI(c), "virConnectGetURI"));
     }
 
     /** The version of the libvirt daemon (or in-process driver) this connection talks to. */
@@ -157,17 +147,19 @@ public final class Connection implements AutoCloseable {
 
     /** The host's capabilities XML ({@code virsh capabilities}): its NUMA cells and each CPU's place in them. */
     public String capabilitiesXml() {
-        return use(c -> {
-            Pointer p = LIB.virConnectGetCapabilities(c);
-            if (p == null) {
-                throw failure(c, "virConnectGetCapabilities");
-            }
-            try {
-                return p.getString(0, StandardCharsets.UTF_8.name());
-            } finally {
-                LibvirtNative.free(p);
-            }
-        });
+        return use(c -> ownedString(c, LIB.virConnectGetCapabilities(c), "virConnectGetCapabilities"));
+    }
+
+    /** The text of a string libvirt handed over, which is freed; null is the failure of {@code operation}. */
+    private String ownedString(ConnectPtr c, Pointer p, String operation) {
+        if (p == null) {
+            throw failure(c, operation);
+        }
+        try {
+            return p.getString(0, StandardCharsets.UTF_8.name());
+        } finally {
+            LibvirtNative.free(p);
+        }
     }
 
     /** Running and paused domains. The caller closes each one. */
