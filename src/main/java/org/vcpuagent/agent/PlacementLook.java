@@ -48,6 +48,7 @@ final class PlacementLook {
     private final CpuMap reserved;
     private final HostBean announcer;
     private List<HostCpu> cpus = List.of();
+    private CpuMap isolated = CpuMap.of();
     private final Map<String, Threads> threadsByUuid = new HashMap<>();
     private Set<Conflict> conflicts = Set.of();
     /** Written by the owner; read by JMX threads. */
@@ -76,9 +77,10 @@ final class PlacementLook {
         long takenAt = System.nanoTime();
         if (thorough || snapshot == null) {
             cpus = readCpus(c);
+            isolated = readIsolated();
         }
-        Topology t = cpus.isEmpty() ? Topology.flat(host.presentCpus(), host.onlineCpus(), reserved, isolated())
-                : new Topology(cpus, host.presentCpus(), host.onlineCpus(), reserved, isolated());
+        Topology t = cpus.isEmpty() ? Topology.flat(host.presentCpus(), host.onlineCpus(), reserved, isolated)
+                : new Topology(cpus, host.presentCpus(), host.onlineCpus(), reserved, isolated);
         List<DomainPins> pins = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         for (DomainVcpus d : domains) {
@@ -144,7 +146,7 @@ final class PlacementLook {
     }
 
     /** The kernel's isolcpus, where the host is this machine; empty elsewhere or when unknown. */
-    private CpuMap isolated() {
+    private CpuMap readIsolated() {
         if (!isThisMachine(uri)) {
             return CpuMap.of();
         }
