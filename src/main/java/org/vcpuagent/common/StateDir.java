@@ -88,9 +88,11 @@ public final class StateDir {
             if (dir.getParent() != null) {
                 Files.createDirectories(dir.getParent());
             }
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (FileAlreadyExistsException e) {
-            // made at the same moment by another start: checked as any existing one
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException e) {
+                // made at the same moment by another start: checked as any existing one
+            }
         } catch (IOException | SecurityException e) {
             throw new IllegalArgumentException("the state directory " + dir + " cannot be created (" + e
                     + "): create it owner-only (mkdir -m 700 " + dir + ") as the agent's user, or give another with "
