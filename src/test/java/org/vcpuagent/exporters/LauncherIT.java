@@ -46,11 +46,7 @@ class LauncherIT {
     }
 
     @Test
-    void jolokiaIsRefusedWithoutUsers(@TempDir Path dir) throws Exception {
-        AgentProcess.Result none = AgentProcess.runLauncher("--jolokia-port", "8778");
-        assertEquals(2, none.exitCode(), none.output());
-        assertTrue(none.output().contains("error: Jolokia needs users"), none.output());
-
+    void jolokiaIsRefusedWithHalfItsUsersOrUnsafeOnes(@TempDir Path dir) throws Exception {
         Path password = dir.resolve("pw");
         Files.writeString(password, "admin secret\n");
         Path access = dir.resolve("access");
@@ -58,7 +54,8 @@ class LauncherIT {
         AgentProcess.Result onlyPassword = AgentProcess.runLauncher("--jolokia-port", "8778", "--jolokia-password-file",
                 password.toString());
         assertEquals(2, onlyPassword.exitCode(), onlyPassword.output());
-        assertTrue(onlyPassword.output().contains("error: Jolokia needs users"), onlyPassword.output());
+        assertTrue(onlyPassword.output().contains("error: Jolokia needs both files of its users or neither"),
+                onlyPassword.output());
 
         Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-r--r--"));
         AgentProcess.Result readable = AgentProcess.runLauncher("--jolokia-port", "8778", "--jolokia-password-file",
@@ -70,6 +67,27 @@ class LauncherIT {
                 dir.resolve("nope").toString(), "--jolokia-access-file", access.toString());
         assertEquals(2, missing.exitCode(), missing.output());
         assertTrue(missing.output().contains("does not exist"), missing.output());
+    }
+
+    /** Given no users, Jolokia takes the agent's generated logins: the same admin logs in over HTTP and JMX. */
+    @Test
+    void jolokiaWithoutUsersUsesTheGeneratedLogins() throws Exception {
+        int port = AgentProcess.freePort();
+        try (AgentProcess agent = AgentProcess.viaLauncher("--jolokia-port", String.valueOf(port))) {
+            String admin = AgentProcess.password(agent.stateDir.resolve("jmxremote.password"), "admin");
+            String url = "http://127.0.0.1:" + port + "/jolokia/read/libvirt.vcpu:type=Domain,name=test/VcpuCount";
+            Curl.Response r = null;
+            for (int i = 0; i < 100 && (r == null || r.http() != 200); i++) {
+                try {
+                    r = Curl.run("-u", "admin:" + admin, url);
+                } catch (IllegalStateException e) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(2, ((Number) r.value()).intValue(), r.body());
+            assertEquals(401, Curl.run("-u", "admin:admin", url).http());
+            assertFalse(agent.output().contains(admin), agent.output());
+        }
     }
 
     @Test
