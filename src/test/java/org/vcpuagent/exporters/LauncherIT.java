@@ -29,6 +29,42 @@ class LauncherIT {
         }
     }
 
+    /** As README's Quick start: logins generated at the first start, named with their files, never a password. */
+    @Test
+    void theDefaultStartGeneratesLoginsOnceAndNamesThemButNoPassword(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state");
+        String admin;
+        try (AgentProcess first = AgentProcess.viaLauncher("--state-dir", state.toString())) {
+            admin = AgentProcess.password(state.resolve("jmxremote.password"), "admin");
+            assertTrue(first.output().contains("JMX logins: admin (readwrite), monitor (readonly), generated now; "
+                    + "passwords in " + state.resolve("jmxremote.password") + ", roles in "
+                    + state.resolve("jmxremote.access") + "\n"), first.output());
+            assertTrue(first.output().contains("(password and access files in force)"), first.output());
+            assertFalse(first.output().contains(admin), first.output());
+            assertTrue(first.output().contains("(log in as admin, password in " + state.resolve("jmxremote.password")),
+                    first.output());
+            javax.management.remote.JMXServiceURL url = first.address;
+            SecurityException e = org.junit.jupiter.api.Assertions.assertThrows(SecurityException.class,
+                    () -> javax.management.remote.JMXConnectorFactory.connect(url).close());
+            assertTrue(e.getMessage().contains("Credentials required"), e.getMessage());
+        }
+        try (AgentProcess again = AgentProcess.viaLauncher("--state-dir", state.toString())) {
+            assertTrue(again.output().contains("monitor (readonly), generated at the first start; passwords in "),
+                    again.output());
+            assertEquals(admin, AgentProcess.password(state.resolve("jmxremote.password"), "admin"));
+            again.jmx();
+        }
+        // Asked for by name: no logins, and nothing generated.
+        Path other = dir.resolve("other");
+        try (AgentProcess open = AgentProcess.viaLauncher("--state-dir", other.toString(), "--jmx-insecure", "true")) {
+            assertTrue(open.output().contains("(no authentication (jmx.insecure): every local user may connect)"),
+                    open.output());
+            assertFalse(open.output().contains("JMX logins"), open.output());
+            open.jmx();
+            assertFalse(Files.exists(other.resolve("jmxremote.password")));
+        }
+    }
+
     @Test
     void launcherOptionsBecomeJavaAgentsAndAreNotPassedOn() throws Exception {
         int port = AgentProcess.freePort();

@@ -56,6 +56,8 @@ public final class AgentProcess implements AutoCloseable {
     public final Path stateDir;
     private final long spawnNanos;
     private final Stdout stdout;
+    /** Whether {@link #stateDir} is a temporary one of ours, deleted on close; set once, before any close. */
+    private volatile boolean ownsStateDir = true;
     /** The shared connection of {@link #jmx()}; guarded by this. */
     private JMXConnector jmx;
 
@@ -74,10 +76,12 @@ public final class AgentProcess implements AutoCloseable {
 
     /** The same, with these environment variables for the launcher (e.g. VCPU_AGENT_CONFIG). */
     public static AgentProcess viaLauncher(Map<String, String> env, String... options) throws IOException {
-        Path stateDir = newStateDir();
+        Path given = givenStateDir(options);
+        Path stateDir = given != null ? given : newStateDir();
         ProcessBuilder pb = launcher(stateDir, options).redirectErrorStream(true);
         pb.environment().putAll(env);
         AgentProcess agent = start(pb, Duration.ofSeconds(60), stateDir);
+        agent.ownsStateDir = given == null;
         try {
             agent.jmx();
         } catch (IOException e) {
@@ -101,6 +105,19 @@ public final class AgentProcess implements AutoCloseable {
         } finally {
             deleteTree(stateDir);
         }
+    }
+
+    /** The value of a --state-dir among the caller's options (which wins over ours), or null. */
+    private static Path givenStateDir(String... options) {
+        for (int i = 0; i < options.length; i++) {
+            if (options[i].equals("--state-dir") && i + 1 < options.length) {
+                return Path.of(options[i + 1]);
+            }
+            if (options[i].startsWith("--state-dir=")) {
+                return Path.of(options[i].substring("--state-dir=".length()));
+            }
+        }
+        return null;
     }
 
     /** A state directory of the agent's own, not made yet: the agent creates it owner-only. */
@@ -375,7 +392,7 @@ public final class AgentProcess implements AutoCloseable {
     public void close() {
         disconnect();
         stop(process);
-        if (stateDir != null) {
+        if (stateDir != null && ownsStateDir) {
             deleteTree(stateDir);
         }
     }
