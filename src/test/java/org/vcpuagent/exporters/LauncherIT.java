@@ -126,6 +126,32 @@ class LauncherIT {
         }
     }
 
+    /** Refused at start, before anything listens, naming the directory or file and the fix. */
+    @Test
+    void aStateDirectoryOthersCanWriteOrABadAccessFileEndsTheStart(@TempDir Path dir) throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        AgentProcess.Result r = AgentProcess.runLauncher("--state-dir", open.toString());
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(r.output().contains("error: the state directory " + open + " can be written by others (mode 777)"),
+                r.output());
+        assertTrue(r.output().contains("run chmod 700 " + open), r.output());
+        assertFalse(r.output().contains("JMX:"), r.output());
+        try (var files = Files.list(open)) {
+            assertEquals(0, files.count());
+        }
+
+        Path password = dir.resolve("pw");
+        Files.writeString(password, "admin secret\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        Path access = Files.writeString(dir.resolve("access"), "admin readwrite\nguest readonly\n");
+        AgentProcess.Result noPassword = AgentProcess.runLauncher("--jmx-password-file", password.toString(),
+                "--jmx-access-file", access.toString());
+        assertEquals(1, noPassword.exitCode(), noPassword.output());
+        assertTrue(noPassword.output().contains("error: user 'guest' of the JMX access file " + access
+                + " has no password in " + password), noPassword.output());
+    }
+
     @Test
     void badPortsAreRefused() throws Exception {
         AgentProcess.Result r = AgentProcess.runLauncher("--prometheus-port", "70000");
