@@ -166,8 +166,10 @@ class PlacementTest {
         ObjectName io = JmxNames.parse("libvirt.vcpu:type=Domain,name=io");
         String xml = "<domain type='test'><name>io</name><memory>65536</memory><vcpu>2</vcpu><iothreads>1</iothreads>"
                 + "<numatune><memory mode='strict' nodeset='0'/></numatune><os><type>hvm</type></os></domain>";
+        // Listening first: the domain's lifecycle event makes a look that may find the conflict at once.
+        NotificationRecorder hostEvents = NotificationRecorder.listen(admin, HOST);
         Domain d = TestLibvirt.createXml(outside, xml);
-        try (NotificationRecorder hostEvents = NotificationRecorder.listen(admin, HOST)) {
+        try (hostEvents) {
             admin.invoke(HOST, "refresh", null, null);
             TabularData threads = (TabularData) admin.getAttribute(io, "IoThreads");
             assertEquals("0-1", threads.get(new Object[] {1}).get("affinity"), "the test driver's initial IOThread pin");
