@@ -12,6 +12,7 @@ import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.placement.CapabilitiesXml;
 import org.vcpuagent.placement.Conflict;
 import org.vcpuagent.placement.DomainPins;
+import org.vcpuagent.placement.GuestCells;
 import org.vcpuagent.placement.HostCpu;
 import org.vcpuagent.placement.NumaBinding;
 import org.vcpuagent.placement.PlacementSnapshot;
@@ -41,7 +42,8 @@ final class PlacementLook {
     private static final Path ISOLATED = Path.of("/sys/devices/system/cpu/isolated");
 
     /** What a thorough look read of a domain besides its vCPU pins. */
-    private record Threads(CpuMap emulator, Map<Integer, CpuMap> ioThreads, NumaBinding memory) {
+    private record Threads(CpuMap emulator, Map<Integer, CpuMap> ioThreads, NumaBinding memory,
+                           Map<Integer, NumaBinding> cellMemory) {
     }
 
     private final String uri;
@@ -88,7 +90,8 @@ final class PlacementLook {
             Threads th = thorough || d.uuid().equals(reread) || !threadsByUuid.containsKey(d.uuid()) ? readThreads(d)
                     : threadsByUuid.get(d.uuid());
             threadsByUuid.put(d.uuid(), th);
-            pins.add(new DomainPins(d.name(), d.publishedPins(), th.emulator(), th.ioThreads(), th.memory()));
+            pins.add(new DomainPins(d.name(), d.publishedPins(), th.emulator(), th.ioThreads(), th.memory(),
+                    th.cellMemory()));
         }
         threadsByUuid.keySet().retainAll(seen);
         PlacementSnapshot s = PlacementSnapshot.of(t, pins, takenAt);
@@ -142,7 +145,16 @@ final class PlacementLook {
         } catch (DomainCallException | IllegalArgumentException e) {
             LOG.debug("NUMA tuning of {}: {}", d.name(), e.getMessage());
         }
-        return new Threads(emulator, io, memory);
+        return new Threads(emulator, io, memory, cellMemory(d));
+    }
+
+    private static Map<Integer, NumaBinding> cellMemory(DomainVcpus d) {
+        try {
+            return GuestCells.vcpuBindings(d.xml());
+        } catch (DomainCallException | IllegalArgumentException e) {
+            LOG.debug("guest NUMA cells of {}: {}", d.name(), e.getMessage());
+            return Map.of();
+        }
     }
 
     /** The kernel's isolcpus, where the host is this machine; empty elsewhere or when unknown. */

@@ -209,6 +209,11 @@ public final class DomainVcpus implements AutoCloseable {
         return domain.numaTune();
     }
 
+    /** The running domain's XML, for what no API call gives (per-guest-cell {@code <memnode>} bindings). */
+    public String xml() {
+        return domain.xml();
+    }
+
     /**
      * Pins an online vCPU live and, with {@code persistent}, in the persistent configuration too.
      *

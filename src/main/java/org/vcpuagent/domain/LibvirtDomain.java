@@ -106,6 +106,10 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
         run(() -> domain.pinIoThread(id, cpumap));
     }
 
+    String xml() {
+        return ask(domain::xmlDesc);
+    }
+
     NumaTune numaTune() {
         return ask(domain::numaTune);
     }

@@ -4,6 +4,7 @@ import org.vcpuagent.domain.DomainCallException;
 import org.vcpuagent.domain.DomainVcpus;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.NumaTune;
+import org.vcpuagent.placement.GuestCells;
 import org.vcpuagent.placement.NumaBinding;
 import org.vcpuagent.placement.PlacementDesk;
 import org.vcpuagent.placement.PlacementTarget;
@@ -88,11 +89,17 @@ final class DomainPlacement implements PlacementTarget {
 
     @Override
     public NumaBinding memory() {
+        NumaBinding domainWide;
         try {
-            return NumaBinding.of(vcpus.numaTune());
+            domainWide = NumaBinding.of(vcpus.numaTune());
         } catch (DomainCallException | IllegalArgumentException e) {
             // Drivers without NUMA tuning: nothing binds the memory, so no node is preferred.
-            return NumaBinding.NONE;
+            domainWide = NumaBinding.NONE;
+        }
+        try {
+            return NumaBinding.forPlanning(domainWide, GuestCells.vcpuBindings(vcpus.xml()).values());
+        } catch (DomainCallException | IllegalArgumentException e) {
+            return domainWide;
         }
     }
 

@@ -240,6 +240,21 @@ public final class Domain implements AutoCloseable {
                 (d, flags) -> LIB.virDomainPinEmulator(d, cpumap, cpumap.length, flags));
     }
 
+    /** The running domain's XML ({@code virsh dumpxml}). */
+    public String xmlDesc() {
+        return use(d -> {
+            Pointer p = LIB.virDomainGetXMLDesc(d, 0);
+            if (p == null) {
+                throw failure(d, "virDomainGetXMLDesc(" + name + ")");
+            }
+            try {
+                return p.getString(0, StandardCharsets.UTF_8.name());
+            } finally {
+                LibvirtNative.free(p);
+            }
+        });
+    }
+
     /** Whether the domain has a persistent configuration (a defined domain), or is transient. */
     public boolean isPersistent() {
         return use(d -> check(d, LIB.virDomainIsPersistent(d), "virDomainIsPersistent(" + name + ")") == 1);

@@ -89,6 +89,9 @@ interface LibvirtNative extends Library {
 
     int virDomainPinEmulator(DomainPtr domain, byte[] cpumap, int maplen, int flags);
 
+    /** Returns XML the caller frees. */
+    Pointer virDomainGetXMLDesc(DomainPtr domain, int flags);
+
     /** 1 when the domain has a persistent configuration, 0 when it is transient. */
     int virDomainIsPersistent(DomainPtr domain);
 

@@ -4,22 +4,14 @@ import org.vcpuagent.model.CpuMap;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
-import org.xml.sax.SAXException;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import java.io.IOException;
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Reads the host's CPUs from libvirt's capabilities XML ({@code virConnectGetCapabilities}): each
  * {@code host/topology/cells/cell/cpus/cpu} with its cell, socket, die, core and siblings. The XML comes from
- * the other end of a connection, so the parser resolves no DTD and no external entity.
+ * the other end of a connection, so it is parsed by {@link SafeXml}: no DTD, no external entity.
  */
 public final class CapabilitiesXml {
 
@@ -31,7 +23,7 @@ public final class CapabilitiesXml {
      * @throws IllegalArgumentException when the text is not well-formed XML or a CPU's attributes are not numbers
      */
     public static List<HostCpu> cpus(String xml) {
-        Document doc = parse(xml);
+        Document doc = SafeXml.parse(xml, "libvirt's capabilities");
         List<HostCpu> out = new ArrayList<>();
         NodeList cells = doc.getElementsByTagName("cell");
         for (int i = 0; i < cells.getLength(); i++) {
@@ -80,27 +72,6 @@ public final class CapabilitiesXml {
         } catch (NumberFormatException ex) {
             throw new IllegalArgumentException("attribute " + attribute + "='" + s + "' of <" + e.getTagName()
                     + "> in the capabilities is not a number");
-        }
-    }
-
-    private static Document parse(String xml) {
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-            f.setXIncludeAware(false);
-            f.setExpandEntityReferences(false);
-            DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler());
-            return b.parse(new InputSource(new StringReader(xml)));
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("the JDK's XML parser lacks a safety feature: " + e.getMessage(), e);
-        } catch (SAXException | IOException e) {
-            throw new IllegalArgumentException("libvirt's capabilities are not well-formed XML: " + e.getMessage(), e);
         }
     }
 }

@@ -67,18 +67,16 @@ public final class ConflictFinder {
     }
 
     private static void numa(Topology t, DomainPins d, List<Conflict> out) {
-        if (!d.memory().checked()) {
-            return;
-        }
         List<PinnedThread> outside = new ArrayList<>();
         TreeSet<Integer> cpus = new TreeSet<>();
         for (PinnedThread p : d.threads()) {
-            if (p.kind() != PinnedThread.Kind.VCPU || p.floats(t)) {
+            NumaBinding memory = d.memoryOf(p.id());
+            if (p.kind() != PinnedThread.Kind.VCPU || p.floats(t) || !memory.checked()) {
                 continue;
             }
             List<Integer> away = Cpus.members(p.affinity()).stream().filter(cpu -> {
                 HostCpu c = t.cpu(cpu);
-                return c != null && !d.memory().nodeset().contains(c.numaNode());
+                return c != null && !memory.nodeset().contains(c.numaNode());
             }).toList();
             if (!away.isEmpty()) {
                 outside.add(p);

@@ -15,14 +15,27 @@ import java.util.TreeMap;
  * @param emulator  null where the driver has no emulator pinning
  * @param ioThreads by IOThread id; empty where there are none or the driver has none
  * @param memory    the memory binding; {@link NumaBinding#NONE} when there is none or it is unknown
+ * @param cellMemory by vCPU, the binding of its guest NUMA cell's memory ({@code <memnode>}), where there is one
  */
 public record DomainPins(String domain, List<CpuMap> vcpus, CpuMap emulator, Map<Integer, CpuMap> ioThreads,
-                         NumaBinding memory) {
+                         NumaBinding memory, Map<Integer, NumaBinding> cellMemory) {
 
     public DomainPins {
         vcpus = List.copyOf(vcpus);
         ioThreads = Map.copyOf(new TreeMap<>(ioThreads));
         memory = memory == null ? NumaBinding.NONE : memory;
+        cellMemory = Map.copyOf(cellMemory);
+    }
+
+    /** A domain without per-guest-cell bindings. */
+    public DomainPins(String domain, List<CpuMap> vcpus, CpuMap emulator, Map<Integer, CpuMap> ioThreads,
+                      NumaBinding memory) {
+        this(domain, vcpus, emulator, ioThreads, memory, Map.of());
+    }
+
+    /** Where vCPU {@code vcpu}'s memory is: its guest cell's binding, else the domain's. */
+    public NumaBinding memoryOf(int vcpu) {
+        return cellMemory.getOrDefault(vcpu, memory);
     }
 
     /** Every thread, vCPUs first, then the emulator, then the IOThreads by id. */

@@ -18,6 +18,23 @@ public record NumaBinding(String mode, CpuMap nodeset) {
         return tune.nodeset().isBlank() ? NONE : new NumaBinding(tune.mode(), CpuMap.parse(tune.nodeset(), 8192));
     }
 
+    /**
+     * One binding for a planner that places all vCPUs alike: the domain's, or with per-guest-cell bindings the union
+     * of their nodes and the domain's, strict only when every one of them binds.
+     */
+    public static NumaBinding forPlanning(NumaBinding domainWide, java.util.Collection<NumaBinding> cells) {
+        if (cells.isEmpty()) {
+            return domainWide;
+        }
+        java.util.List<NumaBinding> all = new java.util.ArrayList<>(cells);
+        if (domainWide.prefers()) {
+            all.add(domainWide);
+        }
+        java.util.List<Integer> nodes = new java.util.ArrayList<>();
+        all.forEach(c -> nodes.addAll(Cpus.members(c.nodeset())));
+        return new NumaBinding(all.stream().allMatch(NumaBinding::binds) ? "strict" : "preferred", Cpus.of(nodes));
+    }
+
     /** strict and restrictive confine the memory, so vCPUs elsewhere pay remote access on every miss. */
     public boolean binds() {
         return !nodeset.isEmpty() && (mode.equals("strict") || mode.equals("restrictive"));

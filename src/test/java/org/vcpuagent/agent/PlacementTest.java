@@ -56,7 +56,7 @@ class PlacementTest {
     /** test:///default is shared by every test class in this JVM: leave no domain of ours behind, even on failure. */
     @AfterEach
     void restore() throws Exception {
-        for (String name : List.of("rival", "io")) {
+        for (String name : List.of("rival", "io", "numa")) {
             try (Domain left = TestLibvirt.lookupByName(outside, name)) {
                 TestLibvirt.destroy(left);
             } catch (org.vcpuagent.libvirt.LibvirtException gone) {
@@ -191,6 +191,26 @@ class PlacementTest {
         } finally {
             TestLibvirt.destroy(d);
             d.close();
+        }
+    }
+
+    @Test
+    void aVcpuPinnedAwayFromItsGuestCellsMemoryIsANumaConflict() throws Exception {
+        String xml = "<domain type='test'><name>numa</name><memory>131072</memory><vcpu>2</vcpu><numatune>"
+                + "<memory mode='strict' nodeset='0'/><memnode cellid='1' mode='strict' nodeset='1'/></numatune>"
+                + "<cpu><numa><cell id='0' cpus='0' memory='65536'/><cell id='1' cpus='1' memory='65536'/></numa></cpu>"
+                + "<os><type>hvm</type></os></domain>";
+        try (Domain d = TestLibvirt.createXml(outside, xml)) {
+            d.pinVcpu(0, CpuMap.of(4).toBytes(1));
+            d.pinVcpu(1, CpuMap.of(2).toBytes(1));
+            admin.invoke(HOST, "refresh", null, null);
+            TabularData conflicts = (TabularData) admin.getAttribute(HOST, "Conflicts");
+            assertEquals(1, conflicts.size(), conflicts.toString());
+            CompositeData row = (CompositeData) conflicts.values().iterator().next();
+            assertEquals("numa", row.get("kind"));
+            assertEquals("numa:1", row.get("threads"), "vCPU 0's memory is on node 0, where CPU 4 is");
+            assertEquals("2", row.get("cpus"));
+            TestLibvirt.destroy(d);
         }
     }
 

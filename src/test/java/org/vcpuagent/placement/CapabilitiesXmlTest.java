@@ -54,7 +54,7 @@ class CapabilitiesXmlTest {
                 + "<capabilities><host><topology><cells><cell id='0'><cpus><cpu id='0' siblings='&x;'/></cpus></cell>"
                 + "</cells></topology></host></capabilities>";
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CapabilitiesXml.cpus(xxe));
-        assertTrue(e.getMessage().startsWith("libvirt's capabilities are not well-formed XML"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("not well-formed XML in libvirt's capabilities"), e.getMessage());
         assertEquals(List.of(), CapabilitiesXml.cpus("<capabilities><host/></capabilities>"),
                 "a driver without topology: no CPUs, so the agent falls back to a flat host");
         assertThrows(IllegalArgumentException.class, () -> CapabilitiesXml.cpus(
