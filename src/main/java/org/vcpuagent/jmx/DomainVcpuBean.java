@@ -217,17 +217,17 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
     }
 
     @Override
-    public void pinVcpu(int vcpu, String cpulist, boolean persistent) {
+    public void pinVcpuLiveAndConfig(int vcpu, String cpulist) {
         HostInfo h = host.get();
         checkVcpu(vcpu);
         CpuMap map = cpus(cpulist, h, "vCPU " + vcpu);
-        run(() -> vcpus.pinVcpu(vcpu, map, persistent));
+        run(() -> vcpus.pinVcpu(vcpu, map, true));
     }
 
     @Override
-    public void pinEmulator(String cpulist, boolean persistent) {
+    public void pinEmulatorLiveAndConfig(String cpulist) {
         CpuMap map = cpus(cpulist, host.get(), "the emulator threads");
-        run(() -> vcpus.pinEmulator(map, persistent));
+        run(() -> vcpus.pinEmulator(map, true));
     }
 
     @Override

@@ -107,17 +107,16 @@ public interface DomainVcpuMXBean {
             + "nodeset=N, or none.")
     String getNumaTune();
 
-    @Description("Pins one vCPU live and, if asked, in the persistent configuration too (virsh vcpupin --live "
-            + "[--config]).")
-    void pinVcpu(
+    @Description("Pins one vCPU of the running domain and in its persistent configuration, so the pin survives a "
+            + "restart (virsh vcpupin --live --config); refused for transient domains.")
+    void pinVcpuLiveAndConfig(
             @Description(name = "vcpu", value = "The vCPU number, from 0 to VcpuCount - 1.") int vcpu,
-            @Description(name = "cpulist", value = CPULIST) String cpulist,
-            @Description(name = "persistent", value = PERSISTENT) boolean persistent);
+            @Description(name = "cpulist", value = CPULIST) String cpulist);
 
-    @Description("Pins the emulator threads live and, if asked, persistently (virsh emulatorpin --live [--config]).")
-    void pinEmulator(
-            @Description(name = "cpulist", value = CPULIST) String cpulist,
-            @Description(name = "persistent", value = PERSISTENT) boolean persistent);
+    @Description("Pins the emulator threads of the running domain and in its persistent configuration (virsh "
+            + "emulatorpin --live --config); refused for transient domains.")
+    void pinEmulatorLiveAndConfig(
+            @Description(name = "cpulist", value = CPULIST) String cpulist);
 
     @Description("Pins one IOThread of the running domain (virsh iothreadpin --live).")
     void pinIoThread(

@@ -48,8 +48,8 @@ class DescriptionsTest {
         assertEquals(Set.of("setVcpus(int count)", "setVcpus(int count, boolean persistent)",
                 "pinVcpu(int vcpu, java.lang.String cpulist)", "pinVcpuMap(int vcpu, [B cpumap)",
                 "pinEmulator(java.lang.String cpulist)", "refresh()",
-                "pinVcpu(int vcpu, java.lang.String cpulist, boolean persistent)",
-                "pinEmulator(java.lang.String cpulist, boolean persistent)", "pinIoThread(int id, java.lang.String cpulist)",
+                "pinVcpuLiveAndConfig(int vcpu, java.lang.String cpulist)",
+                "pinEmulatorLiveAndConfig(java.lang.String cpulist)", "pinIoThread(int id, java.lang.String cpulist)",
                 "planPlacement(java.lang.String policy)", "applyPlacement(java.lang.String policy, boolean persistent)",
                 "restorePlacement()"), operations(info));
         MBeanAttributeInfo count = attribute(info, "VcpuCount");
