@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * @param configFile the properties file read, or null
  */
 public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
-                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval,
+                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, boolean jmxJvmDiagnostics,
+                          Duration refreshInterval,
                           TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia, Path configFile) {
 
     /** One libvirt connection: its alias (for ObjectNames when there are several) and URI. */
@@ -66,6 +67,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.password.file", "");
         DEFAULTS.put("jmx.access.file", "");
         DEFAULTS.put("jmx.insecure", "false");
+        DEFAULTS.put("jmx.jvm.diagnostics", "false");
         DEFAULTS.put("jmx.ssl.keystore", "");
         DEFAULTS.put("jmx.ssl.keystore.password.file", "");
         DEFAULTS.put("jmx.ssl.truststore", "");
@@ -213,6 +215,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 v.path("jmx.password.file"),
                 v.path("jmx.access.file"),
                 v.bool("jmx.insecure"),
+                v.bool("jmx.jvm.diagnostics"),
                 duration(v.get("refresh.interval")),
                 TlsSettings.fromOptions(v.path("jmx.ssl.keystore"), v.path("jmx.ssl.keystore.password.file"),
                         v.path("jmx.ssl.truststore"), v.path("jmx.ssl.truststore.password.file"),
@@ -320,6 +323,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         return "Usage: vcpu-agent [--config FILE] [--uri URI] [--connections alias=uri,...] [--read-only true|false] "
                 + "[--jmx-host HOST] "
                 + "[--jmx-port PORT] [--jmx-password-file FILE] [--jmx-access-file FILE] [--jmx-insecure true|false] "
+                + "[--jmx-jvm-diagnostics true|false] "
                 + "[--jmx-ssl-keystore FILE --jmx-ssl-keystore-password-file FILE [--jmx-ssl-need-client-auth true|false "
                 + "--jmx-ssl-truststore FILE --jmx-ssl-truststore-password-file FILE]] "
                 + "[--refresh-interval 2s] [--prometheus-port PORT [--prometheus-host HOST]] "

@@ -100,9 +100,10 @@ public final class AuditForwarder implements InvocationHandler {
             }
             throw thrown;
         }
-        // Every successful change is audited, on any bean: DiagnosticCommand or HotSpotDiagnostic
-        // operations by a readwrite user are more dangerous than a vCPU change.
-        if (change) {
+        // Every successful change is audited, on any bean (with jmx.jvm.diagnostics on, DiagnosticCommand
+        // or HotSpotDiagnostic operations are more dangerous than a vCPU change); the read-only operations
+        // JConsole's Threads tab invokes every few seconds are reads, not changes.
+        if (change && !(name.equals("invoke") && JmxPolicy.isRead(mbean, (String) args[1]))) {
             auditSuccess(name, args, mbean, result);
         }
         return result;

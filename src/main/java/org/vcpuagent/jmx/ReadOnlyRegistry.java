@@ -1,0 +1,74 @@
+package org.vcpuagent.jmx;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.rmi.Remote;
+import java.rmi.RemoteException;
+import java.rmi.registry.Registry;
+import java.rmi.server.RMIClientSocketFactory;
+import java.rmi.server.RMIServerSocketFactory;
+
+/**
+ * The RMI registry clients look the connector up in: it serves one name and refuses {@code bind},
+ * {@code rebind} and {@code unbind} from every caller, local ones included. A registry from
+ * {@code LocateRegistry.createRegistry} lets any process on the host replace or remove the connector's
+ * stub (and so put a stub of its own in front of administrators and collect their passwords).
+ *
+ * <p>It is the JDK's own agent's registry, {@code sun.management.jmxremote.SingleEntryRegistry} of module
+ * {@code jdk.management.agent}, which the Java API offers no equivalent of. Its constructor is package
+ * private: the JVM must open that package ({@value #OPENS}; the jar's manifest has {@code Add-Opens} for
+ * {@code java -jar}). It also refuses to deserialize anything but a name in lookups.
+ */
+public final class ReadOnlyRegistry {
+
+    static final String CLASS = "sun.management.jmxremote.SingleEntryRegistry";
+    /** The JVM option that opens the JDK's registry to the agent. */
+    public static final String OPENS = "--add-opens=jdk.management.agent/sun.management.jmxremote=ALL-UNNAMED";
+
+    private ReadOnlyRegistry() {
+    }
+
+    /**
+     * Exports the registry on {@code port} with these socket factories (equal to the connector's, so that
+     * both share one listening socket), serving {@code stub} under {@code name}.
+     *
+     * @throws IllegalStateException when this JDK has no such registry or the package is not opened,
+     *         naming the JVM option that is needed
+     */
+    static Registry create(int port, RMIClientSocketFactory csf, RMIServerSocketFactory ssf, String name, Remote stub)
+            throws RemoteException {
+        Constructor<?> constructor = constructor();
+        try {
+            return (Registry) constructor.newInstance(port, csf, ssf, name, stub);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RemoteException re) {
+                throw re;
+            }
+            throw new IllegalStateException("cannot create the read-only RMI registry: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create the read-only RMI registry: " + e, e);
+        }
+    }
+
+    /** The JDK's constructor, made accessible, or a refusal that says which JVM option is missing. */
+    static Constructor<?> constructor() {
+        try {
+            Class<?> type = Class.forName(CLASS);
+            Constructor<?> c = type.getDeclaredConstructor(int.class, RMIClientSocketFactory.class,
+                    RMIServerSocketFactory.class, String.class, Remote.class);
+            c.setAccessible(true);
+            if (!Registry.class.isAssignableFrom(type)) {
+                throw new IllegalStateException(CLASS + " is no java.rmi.registry.Registry on this JDK");
+            }
+            return c;
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            throw new IllegalStateException("this JDK (" + System.getProperty("java.version") + ") has no " + CLASS
+                    + "(int, RMIClientSocketFactory, RMIServerSocketFactory, String, Remote), which the agent's "
+                    + "read-only RMI registry needs: " + e, e);
+        } catch (RuntimeException e) {
+            // InaccessibleObjectException: the package is not opened to us.
+            throw new IllegalStateException("the read-only RMI registry needs the JDK's " + CLASS + ": start the "
+                    + "JVM with " + OPENS + " (java -jar vcpu-agent.jar has it from the jar's manifest): " + e, e);
+        }
+    }
+}
