@@ -21,7 +21,8 @@ import java.rmi.server.RMIServerSocketFactory;
  */
 public final class ReadOnlyRegistry {
 
-    static final String CLASS = "sun.management.jmxremote.SingleEntryRegistry";
+    /** The JDK class the registry is. */
+    public static final String CLASS = "sun.management.jmxremote.SingleEntryRegistry";
     /** The JVM option that opens the JDK's registry to the agent. */
     public static final String OPENS = "--add-opens=jdk.management.agent/sun.management.jmxremote=ALL-UNNAMED";
 
@@ -51,7 +52,7 @@ public final class ReadOnlyRegistry {
     }
 
     /** The JDK's constructor, made accessible, or a refusal that says which JVM option is missing. */
-    static Constructor<?> constructor() {
+    public static Constructor<?> constructor() {
         try {
             Class<?> type = Class.forName(CLASS);
             Constructor<?> c = type.getDeclaredConstructor(int.class, RMIClientSocketFactory.class,
