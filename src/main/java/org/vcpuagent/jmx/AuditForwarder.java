@@ -186,8 +186,18 @@ public final class AuditForwarder implements InvocationHandler {
     }
 
     private static void write(ObjectName mbean, String action, String request, String outcome) {
-        AUDIT.info(AuditLine.format(Instant.now(), principal(), remote(), mbean == ANY ? null : mbean, action,
-                request, outcome));
+        record(principal(), remote(), mbean == ANY ? null : mbean, action, request, outcome);
+    }
+
+    /**
+     * Writes one audit line for a change that came another way than the RMI connector (Jolokia): the same
+     * logger, the same keys.
+     *
+     * @param mbean null when the change names no MBean
+     */
+    public static void record(String principal, String remote, ObjectName mbean, String action, String request,
+                              String outcome) {
+        AUDIT.info(AuditLine.format(Instant.now(), principal, remote, mbean, action, request, outcome));
     }
 
     /** What the MBean server's wrappers hide: the exception the bean or the access controller threw. */
