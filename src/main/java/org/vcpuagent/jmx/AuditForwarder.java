@@ -35,11 +35,12 @@ import java.util.stream.Collectors;
  * {@value #LOGGER}: every attribute write and operation on {@code libvirt.vcpu:*} beans, whatever
  * its outcome, and every refused write, invoke, create or unregister on any bean.
  *
- * <p>It must sit in front of the JDK's access-file controller, so that the attempts of read-only
- * users, which that controller refuses before any MBean is reached, are logged too: install it with
- * {@code JMXConnectorServer.setMBeanServerForwarder} after the connector has started (the connector
- * puts its access controller in front of the MBean server during {@code start()}, and every
- * forwarder set later goes in front of what is there).
+ * <p>It must sit in front of the {@link PolicyForwarder} and the JDK's access-file controller, so that
+ * what they refuse before any MBean is reached is logged too: install it with
+ * {@code JMXConnectorServer.setMBeanServerForwarder} after the connector has started and after the
+ * policy (the connector puts its access controller in front of the MBean server during {@code start()},
+ * and every forwarder set later goes in front of what is there). Jolokia's changes come through
+ * {@link #record} instead.
  */
 public final class AuditForwarder implements InvocationHandler {
 
