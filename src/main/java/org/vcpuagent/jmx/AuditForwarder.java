@@ -17,10 +17,8 @@ import javax.management.RuntimeOperationsException;
 import javax.management.remote.JMXPrincipal;
 import javax.management.remote.MBeanServerForwarder;
 import javax.security.auth.Subject;
-import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.rmi.server.RemoteServer;
 import java.rmi.server.ServerNotActiveException;
@@ -42,7 +40,7 @@ import java.util.stream.Collectors;
  * and every forwarder set later goes in front of what is there). Jolokia's changes come through
  * {@link #record} instead.
  */
-public final class AuditForwarder implements InvocationHandler {
+public final class AuditForwarder extends ForwarderProxy {
 
     /** The logger audit lines go to; logback.xml gives it its own file. */
     public static final String LOGGER = "org.vcpuagent.audit";
@@ -53,42 +51,18 @@ public final class AuditForwarder implements InvocationHandler {
     /** Stands for "no name given" in createMBean/registerMBean; never an agent bean. */
     private static final ObjectName ANY = ObjectName.WILDCARD;
 
-    private volatile MBeanServer next;
-
     private AuditForwarder() {
+        super("the audit forwarder");
     }
 
     /** A new forwarder, not yet connected to an MBean server. */
     public static MBeanServerForwarder create() {
-        return (MBeanServerForwarder) Proxy.newProxyInstance(AuditForwarder.class.getClassLoader(),
-                new Class<?>[] {MBeanServerForwarder.class}, new AuditForwarder());
+        return new AuditForwarder().asForwarder();
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    Object forward(Method method, Object[] args, MBeanServer target) throws Throwable {
         String name = method.getName();
-        int arity = args == null ? 0 : args.length;
-        if (method.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "AuditForwarder in front of " + next;
-            };
-        }
-        if (name.equals("getMBeanServer") && arity == 0) {
-            return next;
-        }
-        if (name.equals("setMBeanServer") && arity == 1) {
-            if (args[0] == null) {
-                throw new IllegalArgumentException("the audit forwarder needs an MBean server to forward to");
-            }
-            next = (MBeanServer) args[0];
-            return null;
-        }
-        MBeanServer target = next;
-        if (target == null) {
-            throw new IllegalStateException("the audit forwarder has no MBean server yet");
-        }
         ObjectName mbean = targetOf(name, args);
         boolean change = mbean != null;
         Object result;

@@ -5,10 +5,8 @@ import javax.management.AttributeList;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.remote.MBeanServerForwarder;
-import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.Objects;
 
 /**
@@ -24,43 +22,25 @@ import java.util.Objects;
  * attribute reads do. {@code getClassLoaderFor} and {@code getClassLoaderRepository} pass: the connector
  * itself asks them to deserialize arguments, which the connector's serial filter limits to plain types.
  */
-final class PolicyForwarder implements InvocationHandler {
+final class PolicyForwarder extends ForwarderProxy {
 
     private final JmxPolicy policy;
     private final MBeanServer mbeanServer;
-    /** Set once by the connector when it installs this forwarder, before any client call. */
-    private volatile MBeanServer next;
 
     private PolicyForwarder(JmxPolicy policy, MBeanServer mbeanServer) {
+        super("the policy forwarder");
         this.policy = Objects.requireNonNull(policy);
         this.mbeanServer = Objects.requireNonNull(mbeanServer);
     }
 
     /** @param mbeanServer the MBean server itself, behind every forwarder, for the read-only operations */
     static MBeanServerForwarder create(JmxPolicy policy, MBeanServer mbeanServer) {
-        return (MBeanServerForwarder) Proxy.newProxyInstance(PolicyForwarder.class.getClassLoader(),
-                new Class<?>[] {MBeanServerForwarder.class}, new PolicyForwarder(policy, mbeanServer));
+        return new PolicyForwarder(policy, mbeanServer).asForwarder();
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-        String name = method.getName();
-        int arity = args == null ? 0 : args.length;
-        if (method.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "PolicyForwarder in front of " + next;
-            };
-        }
-        if (name.equals("getMBeanServer") && arity == 0) {
-            return next;
-        }
-        if (name.equals("setMBeanServer") && arity == 1) {
-            next = (MBeanServer) Objects.requireNonNull(args[0], "the policy forwarder needs an MBean server");
-            return null;
-        }
-        MBeanServer target = check(name, args);
+    Object forward(Method method, Object[] args, MBeanServer next) throws Throwable {
+        MBeanServer target = check(method.getName(), args) ? mbeanServer : next;
         try {
             return method.invoke(target, args);
         } catch (InvocationTargetException e) {
@@ -68,16 +48,14 @@ final class PolicyForwarder implements InvocationHandler {
         }
     }
 
-    /** Refuses what the policy forbids; otherwise the server to pass the call to. */
-    private MBeanServer check(String method, Object[] args) {
+    /** Refuses what the policy forbids; true when the call goes straight to the MBean server (a read). */
+    private boolean check(String method, Object[] args) {
         switch (method) {
             case "invoke" -> {
                 ObjectName mbean = (ObjectName) args[0];
                 String operation = (String) args[1];
                 policy.checkInvoke(mbean, operation);
-                if (JmxPolicy.isRead(mbean, operation)) {
-                    return mbeanServer;
-                }
+                return JmxPolicy.isRead(mbean, operation);
             }
             case "setAttribute" -> policy.checkSetAttribute((ObjectName) args[0], ((Attribute) args[1]).getName());
             case "setAttributes" -> {
@@ -85,19 +63,14 @@ final class PolicyForwarder implements InvocationHandler {
                     policy.checkSetAttribute((ObjectName) args[0], a.getName());
                 }
             }
-            case "createMBean", "instantiate" -> throw method.equals("createMBean")
-                    ? JmxPolicy.lifecycleRefusal(method, args[0]) : JmxPolicy.classLoadingRefusal(method);
-            case "registerMBean", "unregisterMBean" -> throw JmxPolicy.lifecycleRefusal(method,
-                    method.equals("registerMBean") ? args[1] : args[0]);
-            case "getClassLoader", "deserialize" -> throw JmxPolicy.classLoadingRefusal(method);
+            // createMBean(className, ...), registerMBean(object, name), unregisterMBean(name)
+            case "createMBean", "unregisterMBean" -> throw JmxPolicy.lifecycleRefusal(method, args[0]);
+            case "registerMBean" -> throw JmxPolicy.lifecycleRefusal(method, args[1]);
+            case "instantiate", "getClassLoader", "deserialize" -> throw JmxPolicy.classLoadingRefusal(method);
             default -> {
                 // reads, queries and notification listeners: as the access file says
             }
         }
-        MBeanServer n = next;
-        if (n == null) {
-            throw new IllegalStateException("the policy forwarder has no MBean server yet");
-        }
-        return n;
+        return false;
     }
 }

@@ -1,16 +1,11 @@
 package org.vcpuagent.security;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.vcpuagent.agent.TestAgent;
-import org.vcpuagent.jmx.AuditForwarder;
 import org.vcpuagent.jmx.AuditLine;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.libvirt.Connection;
@@ -52,8 +47,7 @@ class AuditLogTest {
     private static MBeanServerConnection admin;
     private static MBeanServerConnection monitor;
 
-    private final ListAppender<ILoggingEvent> audit = new ListAppender<>();
-    private final Logger auditLogger = (Logger) LoggerFactory.getLogger(AuditForwarder.LOGGER);
+    private AuditCapture audit;
     private Instant started;
 
     @BeforeAll
@@ -71,14 +65,13 @@ class AuditLogTest {
     @BeforeEach
     void captureAuditLines() {
         started = Instant.now();
-        audit.start();
-        auditLogger.addAppender(audit);
+        audit = new AuditCapture();
     }
 
     /** test:///default is shared by every test in this JVM: leave it as found. */
     @AfterEach
     void restoreTheTestDomain() throws Exception {
-        auditLogger.detachAppender(audit);
+        audit.close();
         TestDomain.restore(admin);
     }
 
@@ -86,9 +79,9 @@ class AuditLogTest {
     private List<Map<String, String>> lines() {
         List<Map<String, String>> out = new ArrayList<>();
         Instant now = Instant.now();
-        for (ILoggingEvent e : audit.list) {
-            Map<String, String> line = AuditLines.parse(e.getFormattedMessage());
-            assertEquals(AuditLine.KEYS, List.copyOf(line.keySet()), e.getFormattedMessage());
+        for (String raw : audit.raw()) {
+            Map<String, String> line = AuditLines.parse(raw);
+            assertEquals(AuditLine.KEYS, List.copyOf(line.keySet()), raw);
             Instant time = Instant.parse(line.get("time"));
             assertTrue(!time.isBefore(started.minusMillis(1)) && !time.isAfter(now), line::toString);
             out.add(line);
@@ -234,9 +227,9 @@ class AuditLogTest {
                 TestLibvirt.destroy(d);
             }
         }
-        List<ILoggingEvent> events = audit.list;
+        List<String> events = audit.raw();
         assertEquals(1, events.size());
-        String raw = events.get(0).getFormattedMessage();
+        String raw = events.get(0);
         assertTrue(!raw.contains("\n") && !raw.contains("\r"), raw);
         Map<String, String> line = lines().get(0);
         assertEquals(odd, line.get("domain"));

@@ -1,17 +1,12 @@
 package org.vcpuagent.security;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 import org.vcpuagent.agent.TestAgent;
-import org.vcpuagent.jmx.AuditForwarder;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.TestLibvirt;
@@ -28,7 +23,6 @@ import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +54,7 @@ class JmxPolicyTest {
     private static MBeanServerConnection admin;
     private static MBeanServerConnection monitor;
 
-    private final ListAppender<ILoggingEvent> audit = new ListAppender<>();
-    private final Logger auditLogger = (Logger) LoggerFactory.getLogger(AuditForwarder.LOGGER);
+    private AuditCapture audit;
 
     @BeforeAll
     static void start() throws Exception {
@@ -77,22 +70,17 @@ class JmxPolicyTest {
 
     @BeforeEach
     void captureAuditLines() {
-        audit.start();
-        auditLogger.addAppender(audit);
+        audit = new AuditCapture();
     }
 
     @AfterEach
     void restoreTheTestDomain() throws Exception {
-        auditLogger.detachAppender(audit);
+        audit.close();
         TestDomain.restore(admin);
     }
 
     private List<Map<String, String>> lines() {
-        List<Map<String, String>> out = new ArrayList<>();
-        for (ILoggingEvent e : audit.list) {
-            out.add(AuditLines.parse(e.getFormattedMessage()));
-        }
-        return out;
+        return audit.lines();
     }
 
     private static SecurityException refused(String rule, ThrowingCall call) {
