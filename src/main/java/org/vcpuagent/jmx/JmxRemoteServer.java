@@ -105,8 +105,8 @@ public final class JmxRemoteServer implements AutoCloseable {
      * serve its stub from a read-only registry on the same port. Every refusal comes before anything listens.
      *
      * @param policy what logged-in users may change beyond what the access file says
-     * @throws IllegalArgumentException naming the unsafe or broken setting and the fix
-     * @throws IllegalStateException when this JVM cannot make the read-only registry, naming the option it needs
+     * @throws IllegalArgumentException naming the unsafe or broken setting and the fix, or the JVM option the
+     *         read-only registry needs
      * @throws IOException when the port cannot be had
      */
     public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s, JmxPolicy policy) throws IOException {

@@ -1,6 +1,7 @@
 package org.vcpuagent.jmx;
 
 import java.lang.reflect.Constructor;
+import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.InvocationTargetException;
 import java.rmi.Remote;
 import java.rmi.RemoteException;
@@ -33,8 +34,7 @@ public final class ReadOnlyRegistry {
      * Exports the registry on {@code port} with these socket factories (equal to the connector's, so that
      * both share one listening socket), serving {@code stub} under {@code name}.
      *
-     * @throws IllegalStateException when this JDK has no such registry or the package is not opened,
-     *         naming the JVM option that is needed
+     * @throws IllegalArgumentException when this JVM cannot make it (see {@link #constructor()})
      */
     static Registry create(int port, RMIClientSocketFactory csf, RMIServerSocketFactory ssf, String name, Remote stub)
             throws RemoteException {
@@ -51,24 +51,28 @@ public final class ReadOnlyRegistry {
         }
     }
 
-    /** The JDK's constructor, made accessible, or a refusal that says which JVM option is missing. */
+    /**
+     * The JDK's constructor, made accessible.
+     *
+     * @throws IllegalArgumentException when this JDK has no such registry, or the JVM was started without
+     *         {@value #OPENS}: the message names what is needed, so that the start-up error says it
+     */
     public static Constructor<?> constructor() {
         try {
             Class<?> type = Class.forName(CLASS);
             Constructor<?> c = type.getDeclaredConstructor(int.class, RMIClientSocketFactory.class,
                     RMIServerSocketFactory.class, String.class, Remote.class);
-            c.setAccessible(true);
             if (!Registry.class.isAssignableFrom(type)) {
-                throw new IllegalStateException(CLASS + " is no java.rmi.registry.Registry on this JDK");
+                throw new NoSuchMethodException(CLASS + " is no java.rmi.registry.Registry");
             }
+            c.setAccessible(true);
             return c;
         } catch (ClassNotFoundException | NoSuchMethodException e) {
-            throw new IllegalStateException("this JDK (" + System.getProperty("java.version") + ") has no " + CLASS
+            throw new IllegalArgumentException("this JDK (" + System.getProperty("java.version") + ") has no " + CLASS
                     + "(int, RMIClientSocketFactory, RMIServerSocketFactory, String, Remote), which the agent's "
                     + "read-only RMI registry needs: " + e, e);
-        } catch (RuntimeException e) {
-            // InaccessibleObjectException: the package is not opened to us.
-            throw new IllegalStateException("the read-only RMI registry needs the JDK's " + CLASS + ": start the "
+        } catch (InaccessibleObjectException | SecurityException e) {
+            throw new IllegalArgumentException("the read-only RMI registry needs the JDK's " + CLASS + ": start the "
                     + "JVM with " + OPENS + " (java -jar vcpu-agent.jar has it from the jar's manifest): " + e, e);
         }
     }

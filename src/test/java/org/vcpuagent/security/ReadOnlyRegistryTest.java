@@ -54,6 +54,21 @@ class ReadOnlyRegistryTest {
      * The registry refuses a bind or rebind before it reads the stub (its deserialization filter lets only a
      * name in), an unbind with an AccessException ("Cannot modify this registry").
      */
+    /** Started from the class path without the option (the jar's manifest gives it to java -jar), it says which. */
+    @Test
+    void anAgentWithoutTheOptionRefusesToStartAndNamesIt() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.vcpuagent.agent.Main", "--jmx-port", "0")
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("error: the read-only RMI registry needs the JDK's " + ReadOnlyRegistry.CLASS
+                + ": start the JVM with " + ReadOnlyRegistry.OPENS), out);
+        assertTrue(!out.contains("\tat "), () -> "one error line, no stack trace: " + out);
+    }
+
     private static void assertRefused(String action, String output) {
         String modify = "java.rmi.AccessException: Cannot modify this registry";
         assertTrue(output.startsWith("REFUSED "), output);
