@@ -1,5 +1,6 @@
 package org.vcpuagent.agent;
 
+import org.vcpuagent.common.StateDir;
 import org.vcpuagent.jmx.TlsSettings;
 
 import java.io.IOException;
@@ -26,11 +27,12 @@ import java.util.regex.Pattern;
  * @param prometheus null when off (no {@code prometheus.port})
  * @param jolokia    null when off (no {@code jolokia.port})
  * @param configFile the properties file read, or null
+ * @param stateDir   where generated logins live ({@code state.dir}, default {@link StateDir#defaultForThisProcess})
  */
 public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
                           Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, boolean jmxJvmDiagnostics,
-                          Duration refreshInterval,
-                          TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia, Path configFile) {
+                          Duration refreshInterval, TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia,
+                          Path configFile, Path stateDir) {
 
     /** One libvirt connection: its alias (for ObjectNames when there are several) and URI. */
     public record ConnectionSpec(String alias, String uri) {
@@ -40,7 +42,10 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
     public record Prometheus(String host, int port) {
     }
 
-    /** Jolokia's HTTP endpoint, a Java agent in the agent's JVM, and the files of its users. */
+    /**
+     * Jolokia's HTTP endpoint, a Java agent in the agent's JVM, and the files of its users: both null for the
+     * generated logins in the state directory.
+     */
     public record Jolokia(String host, int port, Path passwordFile, Path accessFile) {
     }
 
@@ -74,6 +79,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.ssl.truststore.password.file", "");
         DEFAULTS.put("jmx.ssl.need.client.auth", "false");
         DEFAULTS.put("refresh.interval", "2s");
+        DEFAULTS.put("state.dir", "");
         // The Java agents: LaunchPlan turns them into -javaagent options; the agent itself starts neither.
         DEFAULTS.put("prometheus.host", "127.0.0.1");
         DEFAULTS.put("prometheus.port", "");
@@ -220,7 +226,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 TlsSettings.fromOptions(v.path("jmx.ssl.keystore"), v.path("jmx.ssl.keystore.password.file"),
                         v.path("jmx.ssl.truststore"), v.path("jmx.ssl.truststore.password.file"),
                         v.bool("jmx.ssl.need.client.auth")),
-                prometheus(v), jolokia(v), v.configFile());
+                prometheus(v), jolokia(v), v.configFile(), stateDir(v));
     }
 
     private static final String OFF = "or leave it empty to keep it off";
@@ -246,14 +252,19 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         }
         Path passwordFile = v.path("jolokia.password.file");
         Path accessFile = v.path("jolokia.access.file");
-        if (passwordFile == null || accessFile == null) {
-            throw new IllegalArgumentException("Jolokia needs users: give --jolokia-password-file and "
-                    + "--jolokia-access-file (or jolokia.password.file and jolokia.access.file in "
-                    + (v.configFile() == null ? "agent.properties" : v.configFile()) + "). It never runs without "
-                    + "authentication. See config/jmxremote.password.example and config/jmxremote.access.example "
-                    + "for the formats.");
+        if ((passwordFile == null) != (accessFile == null)) {
+            throw new IllegalArgumentException("Jolokia needs both files of its users or neither: give "
+                    + "--jolokia-password-file and --jolokia-access-file (or jolokia.password.file and "
+                    + "jolokia.access.file in " + (v.configFile() == null ? "agent.properties" : v.configFile())
+                    + "), or neither for the agent's generated logins. It never runs without authentication. See "
+                    + "config/jmxremote.password.example and config/jmxremote.access.example for the formats.");
         }
         return new Jolokia(v.host("jolokia.host"), port, passwordFile, accessFile);
+    }
+
+    private static Path stateDir(Values v) {
+        Path dir = v.path("state.dir");
+        return dir != null ? dir : StateDir.defaultForThisProcess();
     }
 
     /**
@@ -326,10 +337,12 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 + "[--jmx-jvm-diagnostics true|false] "
                 + "[--jmx-ssl-keystore FILE --jmx-ssl-keystore-password-file FILE [--jmx-ssl-need-client-auth true|false "
                 + "--jmx-ssl-truststore FILE --jmx-ssl-truststore-password-file FILE]] "
-                + "[--refresh-interval 2s] [--prometheus-port PORT [--prometheus-host HOST]] "
-                + "[--jolokia-port PORT [--jolokia-host HOST] --jolokia-password-file FILE --jolokia-access-file FILE]. "
+                + "[--refresh-interval 2s] [--state-dir DIR] [--prometheus-port PORT [--prometheus-host HOST]] "
+                + "[--jolokia-port PORT [--jolokia-host HOST] [--jolokia-password-file FILE --jolokia-access-file FILE]]. "
                 + "The --prometheus-* and --jolokia-* options start jmx_exporter and Jolokia as Java agents in the "
                 + "agent's JVM when scripts/vcpu-agent starts it; java -jar checks them and starts neither. "
+                + "Without --jmx-password-file the agent generates logins (admin, monitor) in the state directory at its "
+                + "first start; --jmx-insecure true serves JMX without authentication. "
                 + "See config/agent.properties for every option.";
     }
 }

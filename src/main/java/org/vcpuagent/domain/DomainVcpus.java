@@ -78,7 +78,12 @@ public final class DomainVcpus implements AutoCloseable {
                 throw e;
             }
             if (!watch.view().isStale()) {
-                owner.post(() -> watch.look(Look.THOROUGH));
+                // libvirt has just lost a vCPU thread: the owner marks it stale and asks QEMU which vCPUs
+                // exist, so that these rows leave out the ones QEMU no longer has.
+                owner.await("look at domain '" + name() + "' after virDomainGetVcpus failed", () -> {
+                    watch.look(Look.THOROUGH);
+                    return null;
+                });
             }
             return StatisticsRows.of(domain, watch.view(), h);
         }

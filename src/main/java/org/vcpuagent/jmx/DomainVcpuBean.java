@@ -244,24 +244,29 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
     }
 
     private void run(Runnable call) {
-        ask(() -> {
+        try {
             call.run();
-            return null;
-        });
+        } catch (DomainCallException e) {
+            throw forClient(e);
+        }
+    }
+
+    private <T> T ask(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (DomainCallException e) {
+            throw forClient(e);
+        }
     }
 
     /**
      * Only JDK exception types cross the wire: a JConsole without our jar could not unmarshal ours, and would
      * show a ClassNotFoundException instead of libvirt's message.
      */
-    private <T> T ask(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (DomainCallException e) {
-            if (e.isDomainGone()) {
-                onDomainGone.run();
-            }
-            throw new IllegalStateException(e.getMessage());
+    private IllegalStateException forClient(DomainCallException e) {
+        if (e.isDomainGone()) {
+            onDomainGone.run();
         }
+        return new IllegalStateException(e.getMessage());
     }
 }

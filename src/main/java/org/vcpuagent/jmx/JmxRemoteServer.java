@@ -2,7 +2,7 @@ package org.vcpuagent.jmx;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vcpuagent.common.SecretFiles;
+import org.vcpuagent.common.LoginFiles;
 
 import javax.management.MBeanServer;
 import javax.management.Notification;
@@ -45,6 +45,11 @@ public final class JmxRemoteServer implements AutoCloseable {
     /** The JDK's environment keys for its password and access files (as its own agent sets them). */
     private static final String PASSWORD_FILE = "jmx.remote.x.password.file";
     private static final String ACCESS_FILE = "jmx.remote.x.access.file";
+    /**
+     * "false": the JDK keeps the password file as it is. Clients read the generated one in clear text, and the
+     * JDK's rewrite would also reformat a file its administrator edits.
+     */
+    private static final String HASH_PASSWORDS = "jmx.remote.x.password.toHashes";
 
     /** Only a user name and a password (a String[]) may be deserialized before authentication. */
     private static final String CREDENTIALS_FILTER = String.class.getName() + ";!*";
@@ -111,7 +116,7 @@ public final class JmxRemoteServer implements AutoCloseable {
      */
     public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s, JmxPolicy policy) throws IOException {
         InetAddress address = InetAddress.getByName(s.host());
-        checkSecurity(s, address.isLoopbackAddress());
+        checkSecurity(s);
         ReadOnlyRegistry.constructor();
         Sockets sockets = Sockets.of(address, s.tls());
         int port = s.port() == 0 ? freePort(address) : s.port();
@@ -162,6 +167,7 @@ public final class JmxRemoteServer implements AutoCloseable {
         if (s.passwordFile() != null) {
             env.put(PASSWORD_FILE, s.passwordFile().toString());
             env.put(ACCESS_FILE, s.accessFile().toString());
+            env.put(HASH_PASSWORDS, "false");
         }
         return env;
     }
@@ -219,7 +225,8 @@ public final class JmxRemoteServer implements AutoCloseable {
                     + "trusts can change domains, and the audit log names it anonymous (add a password and an "
                     + "access file for roles and named users)");
         } else {
-            LOG.warn("JMX authentication is off: anyone who can reach {}:{} can change domains", host, port);
+            LOG.warn("JMX authentication is off (jmx.insecure): anyone who can reach {}:{} can change every domain, "
+                    + "and through the JVM's own MBeans act as the agent's user", host, port);
         }
     }
 
@@ -236,23 +243,23 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
     }
 
-    private static void checkSecurity(Settings s, boolean loopback) {
+    /**
+     * No connector without authentication unless asked for by name ({@code insecure}), or unless TLS client
+     * certificates are the authentication; login files are checked as a pair ({@link LoginFiles}).
+     */
+    private static void checkSecurity(Settings s) {
         if (s.passwordFile() == null && s.accessFile() != null) {
             throw new IllegalArgumentException("an access file (" + s.accessFile() + ") was given without a password "
                     + "file: give --jmx-password-file too, or neither");
         }
         boolean clientCertificates = s.tls() != null && s.tls().needClientAuth();
         if (s.passwordFile() != null) {
-            if (s.accessFile() == null) {
-                throw new IllegalArgumentException("a password file was given without an access file: give "
-                        + "--jmx-access-file too, or every authenticated user could change domains");
-            }
-            SecretFiles.checkReadable(s.accessFile(), "JMX access file");
-            SecretFiles.checkOwnerOnly(s.passwordFile(), "JMX password file");
-        } else if (!loopback && !s.insecure() && !clientCertificates) {
+            LoginFiles.load(s.passwordFile(), s.accessFile(), "JMX");
+        } else if (!s.insecure() && !clientCertificates) {
             throw new IllegalArgumentException("refusing to serve JMX on " + s.host() + " without authentication: "
-                    + "give --jmx-password-file and --jmx-access-file, require TLS client certificates "
-                    + "(--jmx-ssl-need-client-auth), bind to 127.0.0.1, or set jmx.insecure=true if the network is trusted");
+                    + "give --jmx-password-file and --jmx-access-file (or neither, and the agent generates logins in "
+                    + "its state directory), require TLS client certificates (--jmx-ssl-need-client-auth), or set "
+                    + "jmx.insecure=true (--jmx-insecure true) to let everyone who reaches the port in");
         }
     }
 
@@ -290,7 +297,8 @@ public final class JmxRemoteServer implements AutoCloseable {
 
     /**
      * How clients are kept out, for the start-up message: {@code password and access files in force},
-     * {@code no authentication: loopback only}, {@code TLS, client certificates required, ...}.
+     * {@code no authentication (jmx.insecure): every local user may connect}, {@code TLS, client certificates
+     * required, ...}.
      */
     public String securitySummary() {
         List<String> parts = new ArrayList<>();
@@ -303,7 +311,8 @@ public final class JmxRemoteServer implements AutoCloseable {
         if (authenticated) {
             parts.add("password and access files in force");
         } else if (!isClientCertificateRequired()) {
-            parts.add(loopback ? "no authentication: loopback only" : "no authentication: open to the network (jmx.insecure)");
+            parts.add(loopback ? "no authentication (jmx.insecure): every local user may connect"
+                    : "no authentication: open to the network (jmx.insecure)");
         }
         return String.join(", ", parts);
     }

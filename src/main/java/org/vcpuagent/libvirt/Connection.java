@@ -221,7 +221,7 @@ public final class Connection implements AutoCloseable {
         try {
             register(LibvirtNative.EVENT_ID_TUNABLE, tunable, "tunable");
         } catch (LibvirtException e) {
-            // Drivers without tunable events still get pin changes through the periodic refresh.
+            // Drivers without tunable events still get pin changes through the thorough look every 30 s.
             if (e.getCode() != LibvirtException.ERR_NO_SUPPORT && e.getCode() != LibvirtException.ERR_INVALID_ARG) {
                 throw e;
             }

@@ -58,7 +58,8 @@ class ReadOnlyRegistryTest {
     @Test
     void anAgentWithoutTheOptionRefusesToStartAndNamesIt() throws Exception {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "org.vcpuagent.agent.Main", "--jmx-port", "0")
+                "-cp", System.getProperty("java.class.path"), "org.vcpuagent.agent.Main", "--jmx-port", "0",
+                "--jmx-insecure", "true")
                 .redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
