@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 final class UnprivilegedUser {
 
-    static final String NAME = "vcpu-agent-test";
+    /** The same user as {@link UnprivilegedUserIT}'s, made the same way: one test user on the machine. */
+    static final String NAME = UnprivilegedUserIT.USER;
 
     private UnprivilegedUser() {
     }
@@ -30,7 +31,8 @@ final class UnprivilegedUser {
         if (run(List.of("id", "-u", NAME)).exitCode() == 0) {
             return;
         }
-        Run made = run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", NAME));
+        Run made = run(List.of("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                "--shell", "/usr/sbin/nologin", NAME));
         if (made.exitCode() != 0 && run(List.of("id", "-u", NAME)).exitCode() != 0) {
             throw new AssertionError("useradd " + NAME + " failed: " + made.output());
         }
