@@ -46,8 +46,10 @@ elif [[ ! -f target/bench-classes/org/vcpuagent/bench/Benchmark.class || ! -f ta
 fi
 
 # The benchmark's JVM forwards SIGINT/SIGTERM to its shutdown hook, which removes guests and agents.
+# --add-opens: ScaleProfile starts an agent in this JVM, whose read-only RMI registry is the JDK's own (security.md).
 # shellcheck disable=SC2086
-exec "$java" ${BENCH_JAVA_OPTS:-} -Dbench.command="scripts/benchmark.sh${args[*]:+ ${args[*]}}" \
+exec "$java" ${BENCH_JAVA_OPTS:-} --add-opens=jdk.management.agent/sun.management.jmxremote=ALL-UNNAMED \
+  -Dbench.command="scripts/benchmark.sh${args[*]:+ ${args[*]}}" \
   -Dlogback.configurationFile="$root/config/logback.xml" \
   -cp "$root/target/bench-classes:$root/target/test-classes:$root/target/vcpu-agent.jar" \
   org.vcpuagent.bench.Benchmark "${args[@]}"

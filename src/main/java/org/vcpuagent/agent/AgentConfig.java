@@ -32,9 +32,9 @@ import java.util.regex.Pattern;
  * @param hostReservedCpus {@code host.reserved.cpus}: the CPUs each connection's host keeps for itself, by alias
  */
 public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
-                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval,
-                          TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia, Path configFile,
-                          Path stateDir, Map<String, CpuMap> hostReservedCpus) {
+                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, boolean jmxJvmDiagnostics,
+                          Duration refreshInterval, TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia,
+                          Path configFile, Path stateDir, Map<String, CpuMap> hostReservedCpus) {
 
     /** The most host CPUs a cpulist in the configuration may name. */
     static final int MAX_HOST_CPUS = 8192;
@@ -82,6 +82,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.password.file", "");
         DEFAULTS.put("jmx.access.file", "");
         DEFAULTS.put("jmx.insecure", "false");
+        DEFAULTS.put("jmx.jvm.diagnostics", "false");
         DEFAULTS.put("jmx.ssl.keystore", "");
         DEFAULTS.put("jmx.ssl.keystore.password.file", "");
         DEFAULTS.put("jmx.ssl.truststore", "");
@@ -231,6 +232,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 v.path("jmx.password.file"),
                 v.path("jmx.access.file"),
                 v.bool("jmx.insecure"),
+                v.bool("jmx.jvm.diagnostics"),
                 duration(v.get("refresh.interval")),
                 TlsSettings.fromOptions(v.path("jmx.ssl.keystore"), v.path("jmx.ssl.keystore.password.file"),
                         v.path("jmx.ssl.truststore"), v.path("jmx.ssl.truststore.password.file"),
@@ -344,6 +346,7 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         return "Usage: vcpu-agent [--config FILE] [--uri URI] [--connections alias=uri,...] [--read-only true|false] "
                 + "[--jmx-host HOST] "
                 + "[--jmx-port PORT] [--jmx-password-file FILE] [--jmx-access-file FILE] [--jmx-insecure true|false] "
+                + "[--jmx-jvm-diagnostics true|false] "
                 + "[--jmx-ssl-keystore FILE --jmx-ssl-keystore-password-file FILE [--jmx-ssl-need-client-auth true|false "
                 + "--jmx-ssl-truststore FILE --jmx-ssl-truststore-password-file FILE]] "
                 + "[--refresh-interval 2s] [--state-dir DIR] [--prometheus-port PORT [--prometheus-host HOST]] "

@@ -43,7 +43,7 @@ record JmxLogins(Path passwordFile, Path accessFile, String summary, String logi
     /** The configuration with these files as the connector's. */
     AgentConfig applyTo(AgentConfig c) {
         return new AgentConfig(c.uri(), c.connections(), c.readOnly(), c.jmxHost(), c.jmxPort(), passwordFile,
-                accessFile, c.jmxInsecure(), c.refreshInterval(), c.jmxTls(), c.prometheus(), c.jolokia(),
-                c.configFile(), c.stateDir(), c.hostReservedCpus());
+                accessFile, c.jmxInsecure(), c.jmxJvmDiagnostics(), c.refreshInterval(), c.jmxTls(), c.prometheus(),
+                c.jolokia(), c.configFile(), c.stateDir(), c.hostReservedCpus());
     }
 }

@@ -2,6 +2,7 @@ package org.vcpuagent.agent;
 
 import org.vcpuagent.common.GeneratedLogins;
 import org.vcpuagent.common.SecretFiles;
+import org.vcpuagent.jmx.ReadOnlyRegistry;
 import org.vcpuagent.jolokia.JolokiaAuthenticator;
 import org.vcpuagent.jolokia.JolokiaUsers;
 
@@ -106,6 +107,7 @@ public final class LaunchPlan {
         AgentConfig config = AgentConfig.fromOptions(options);
 
         List<String> java = new ArrayList<>(jvmOptions());
+        java.add(ReadOnlyRegistry.OPENS);
         if (config.prometheus() != null) {
             java.addAll(prometheus(config));
         }

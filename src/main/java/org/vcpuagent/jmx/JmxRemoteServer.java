@@ -17,9 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.rmi.AlreadyBoundException;
 import java.rmi.NoSuchObjectException;
-import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
@@ -101,31 +99,33 @@ public final class JmxRemoteServer implements AutoCloseable {
         return env;
     }
 
+    /** {@link #start(MBeanServer, Settings, JmxPolicy)} with the {@linkplain JmxPolicy#standard() standard policy}. */
+    public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s) throws IOException {
+        return start(mbeanServer, s, JmxPolicy.standard());
+    }
+
     /**
      * Starts the connector in the steps of the JDK's own agent: check the settings, make the sockets,
-     * create the registry, build the connector's environment, then start the connector and bind it.
-     * Every refusal comes before anything listens.
+     * build the connector's environment, start the connector with its policy and audit in front, then
+     * serve its stub from a read-only registry on the same port. Every refusal comes before anything listens.
      *
-     * @throws IllegalArgumentException naming the unsafe or broken setting and the fix
+     * @param policy what logged-in users may change beyond what the access file says
+     * @throws IllegalArgumentException naming the unsafe or broken setting and the fix, or the JVM option the
+     *         read-only registry needs
      * @throws IOException when the port cannot be had
      */
-    public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s) throws IOException {
+    public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s, JmxPolicy policy) throws IOException {
         InetAddress address = InetAddress.getByName(s.host());
         checkSecurity(s);
+        ReadOnlyRegistry.constructor();
         Sockets sockets = Sockets.of(address, s.tls());
         int port = s.port() == 0 ? freePort(address) : s.port();
         advertise(s.host(), address);
-        Registry registry = createRegistry(s.host(), port, sockets);
         Map<String, Object> env = environment(s, sockets);
-        RMIConnectorServer server;
-        try {
-            server = bind(registry, new JMXServiceURL("rmi", s.host(), port), env, sockets, mbeanServer);
-        } catch (IOException | RuntimeException e) {
-            unexport(registry);
-            throw e;
-        }
-        JmxRemoteServer started = new JmxRemoteServer(registry, server, s.host(), port, s.passwordFile() != null,
-                address.isLoopbackAddress(), s.tls());
+        env.put(RMIConnectorServer.SERIAL_FILTER_PATTERN, CallFilter.PATTERN);
+        Bound bound = bind(new JMXServiceURL("rmi", s.host(), port), env, sockets, mbeanServer, policy);
+        JmxRemoteServer started = new JmxRemoteServer(bound.registry(), bound.server(), s.host(), port,
+                s.passwordFile() != null, address.isLoopbackAddress(), s.tls());
         started.logSecurity();
         return started;
     }
@@ -156,15 +156,6 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
     }
 
-    private static Registry createRegistry(String host, int port, Sockets sockets) throws IOException {
-        try {
-            return LocateRegistry.createRegistry(port, sockets.client(), sockets.server());
-        } catch (IOException e) {
-            throw new IOException("cannot listen for JMX on " + host + ":" + port + ": " + e.getMessage()
-                    + " (is another agent or program using that port? choose another with --jmx-port)", e);
-        }
-    }
-
     /** The connector's environment: its sockets, what may be deserialized before login, and who may log in. */
     private static Map<String, Object> environment(Settings s, Sockets sockets) {
         Map<String, Object> env = new HashMap<>();
@@ -181,31 +172,43 @@ public final class JmxRemoteServer implements AutoCloseable {
         return env;
     }
 
+    /** A started connector and the registry that serves its stub. */
+    private record Bound(RMIConnectorServer server, Registry registry) {
+    }
+
     /**
-     * Starts the connector on the registry's port and binds its stub into the registry directly (not
-     * through JNDI, which would have to connect back to the registry, over TLS and with a client
-     * certificate when those are on). Stops the connector again when that fails.
+     * Starts the connector on the port, puts the policy and then the audit in front of the MBean server,
+     * and only then serves its stub from a read-only registry on the same port (one listening socket, as
+     * the socket factories are equal): no client can reach the connector without them. Stops the connector
+     * again when anything fails.
      */
-    private static RMIConnectorServer bind(Registry registry, JMXServiceURL url, Map<String, Object> env,
-                                           Sockets sockets, MBeanServer mbeanServer) throws IOException {
+    private static Bound bind(JMXServiceURL url, Map<String, Object> env, Sockets sockets, MBeanServer mbeanServer,
+                              JmxPolicy policy) throws IOException {
         RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(url.getPort(), sockets.client(), sockets.server(), env);
         RMIConnectorServer server = new RMIConnectorServer(url, env, rmiServer, mbeanServer);
         try {
             server.start();
-            // start() put the access-file controller in front of the MBean server; the audit goes in
-            // front of that, so it also sees what the controller refuses. It is in place before the
-            // stub is bound, so no client can reach the connector without it.
+        } catch (IOException e) {
+            throw new IOException("cannot listen for JMX on " + url.getHost() + ":" + url.getPort() + ": "
+                    + e.getMessage() + " (is another agent or program using that port? choose another with "
+                    + "--jmx-port)", e);
+        }
+        try {
+            // start() put the access-file controller in front of the MBean server; each forwarder set later
+            // goes in front of what is there: the policy, then the audit, which so sees every refusal.
+            server.setMBeanServerForwarder(PolicyForwarder.create(policy, mbeanServer));
             server.setMBeanServerForwarder(AuditForwarder.create());
             server.addNotificationListener(JmxRemoteServer::logConnection, null, null);
-            registry.bind(BINDING, rmiServer.toStub());
-            return server;
-        } catch (IOException | RuntimeException | AlreadyBoundException e) {
+            Registry registry = ReadOnlyRegistry.create(url.getPort(), sockets.client(), sockets.server(), BINDING,
+                    rmiServer.toStub());
+            return new Bound(server, registry);
+        } catch (IOException | RuntimeException e) {
             try {
                 server.stop();
             } catch (IOException | RuntimeException stop) {
                 e.addSuppressed(stop);
             }
-            throw e instanceof IOException io ? io : new IOException("cannot start the JMX connector: " + e.getMessage(), e);
+            throw e;
         }
     }
 

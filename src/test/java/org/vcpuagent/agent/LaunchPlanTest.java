@@ -68,6 +68,7 @@ class LaunchPlanTest {
     void withoutJavaAgentsTheSmallFootprintThenTheJarThenTheAgentsOptions() {
         List<String> java = plan("--jmx-port", "0", "--refresh-interval=1m");
         List<String> expected = new java.util.ArrayList<>(LaunchPlan.SMALL_FOOTPRINT);
+        expected.add(org.vcpuagent.jmx.ReadOnlyRegistry.OPENS);
         expected.addAll(List.of("-Dlogback.configurationFile=" + HOME.resolve("config/logback.xml"), "-jar",
                 jar.toString(), "--config=" + config, "--jmx-port=0", "--refresh-interval=1m"));
         assertEquals(expected, java);
@@ -79,7 +80,9 @@ class LaunchPlanTest {
         List<String> java = planWithJavaOpts("  -Xmx64m   -Dx=y ", "--jmx-port", "0");
         assertEquals(List.of("-Xmx64m", "-Dx=y"), java.subList(0, 2));
         assertTrue(java.stream().noneMatch(LaunchPlan.SMALL_FOOTPRINT::contains), java.toString());
-        assertTrue(planWithJavaOpts("", "--jmx-port", "0").get(0).startsWith("-Dlogback.configurationFile="));
+        List<String> none = planWithJavaOpts("", "--jmx-port", "0");
+        assertEquals(org.vcpuagent.jmx.ReadOnlyRegistry.OPENS, none.get(0), "only what the agent needs");
+        assertTrue(none.get(1).startsWith("-Dlogback.configurationFile="), none.toString());
     }
 
     @Test

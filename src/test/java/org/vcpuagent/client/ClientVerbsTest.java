@@ -342,7 +342,8 @@ class ClientVerbsTest {
         String wrongName = h.url.replace("/jmxrmi", "/nothing");
         int agentPort = RmiRegistryAddress.of(h.agent.agent.jmxAddress()).port;
         failsWith(Harness.run("--url", wrongName, "list"), "cannot connect to " + wrongName
-                + ": the RMI registry at 127.0.0.1:" + agentPort + " has no 'nothing'");
+                + ": the RMI registry at 127.0.0.1:" + agentPort + " has no 'nothing': Not bound: \"nothing\" (only bound "
+                + "name is \"jmxrmi\")");
     }
 
     // --- usage errors: exit 2 ---

@@ -1,5 +1,7 @@
 package org.vcpuagent.testsupport;
 
+import org.vcpuagent.jmx.ReadOnlyRegistry;
+
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
@@ -167,6 +169,7 @@ public final class AgentProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
+        cmd.add(ReadOnlyRegistry.OPENS);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.vcpuagent.agent.Main");
