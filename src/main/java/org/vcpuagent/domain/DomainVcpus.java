@@ -28,6 +28,8 @@ public final class DomainVcpus implements AutoCloseable {
     private final StatsCache stats;
     private final OwnerThread owner;
     private final VcpuWatch watch;
+    /** Written by the owner thread only ({@link #publishSnapshot}); read by collectors on any thread. */
+    private volatile VcpuSnapshot snapshot = VcpuSnapshot.NONE;
 
     /**
      * @param domain the handle, which this object now owns and closes
@@ -119,6 +121,11 @@ public final class DomainVcpus implements AutoCloseable {
         return stats.ageMillis();
     }
 
+    /** What collectors read: the owner's last snapshot, never a libvirt call. */
+    public VcpuSnapshot snapshot() {
+        return snapshot;
+    }
+
     // --- changes: libvirt is asked on the calling thread, the state follows on the owner ---
 
     /**
@@ -185,6 +192,20 @@ public final class DomainVcpus implements AutoCloseable {
     /** Looks again; on the owner thread only. */
     public void look(Look depth) {
         watch.look(depth);
+    }
+
+    /**
+     * Reads the vCPU rows again (joined with the last bulk statistics) and publishes them for collectors, with
+     * the count the last look accepted; on the owner thread only.
+     */
+    public VcpuSnapshot publishSnapshot() {
+        List<VcpuReading> rows = vcpus();
+        VcpuView v = watch.view();
+        int count = v.count() >= 0 ? v.count() : rows.size();
+        VcpuSnapshot next = VcpuSnapshot.next(snapshot, rows, count, maxVcpus(), v.staleReason(), System.nanoTime(),
+                System.currentTimeMillis());
+        snapshot = next;
+        return next;
     }
 
     /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */
