@@ -202,7 +202,7 @@ public final class DomainVcpus implements AutoCloseable {
         List<VcpuReading> rows = vcpus();
         VcpuView v = watch.view();
         int count = v.count() >= 0 ? v.count() : rows.size();
-        VcpuSnapshot next = VcpuSnapshot.next(snapshot, rows, count, maxVcpus(), v.staleReason(), System.nanoTime(),
+        VcpuSnapshot next = VcpuSnapshot.next(snapshot, rows, count, maxVcpus(), v.staleReason(), v.pending() != null, System.nanoTime(),
                 System.currentTimeMillis());
         snapshot = next;
         return next;

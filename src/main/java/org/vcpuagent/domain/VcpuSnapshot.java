@@ -18,11 +18,13 @@ import java.util.Optional;
  * @param vcpus        the online vCPUs, ordered by number
  * @param takenAtMillis when the rows were read (epoch milliseconds); 0 for {@link #NONE}
  * @param staleReason  why libvirt's own answers are not trusted now; null while they are
+ * @param unplugPending whether an unplug libvirt timed out on is being followed
  */
-public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long takenAtMillis, String staleReason) {
+public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long takenAtMillis, String staleReason,
+                           boolean unplugPending) {
 
     /** Before the owner's first snapshot of a domain. */
-    public static final VcpuSnapshot NONE = new VcpuSnapshot(-1, -1, List.of(), 0, null);
+    public static final VcpuSnapshot NONE = new VcpuSnapshot(-1, -1, List.of(), 0, null, false);
 
     public VcpuSnapshot {
         vcpus = List.copyOf(vcpus);
@@ -59,7 +61,7 @@ public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long taken
      * @param rows the look's rows (online vCPUs only are kept)
      */
     static VcpuSnapshot next(VcpuSnapshot previous, List<VcpuReading> rows, int count, int maxVcpus,
-                             String staleReason, long nowNanos, long nowMillis) {
+                             String staleReason, boolean unplugPending, long nowNanos, long nowMillis) {
         List<Vcpu> out = new ArrayList<>(rows.size());
         for (VcpuReading r : rows) {
             if (VcpuState.OFFLINE.word().equals(r.state())) {
@@ -74,7 +76,7 @@ public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long taken
             out.add(new Vcpu(r.number(), r.state(), stateCode(r.state()), r.cpuTime(), r.cpu(), r.waitNs(),
                     r.delayNs(), r.halted(), r.affinity().toCpuList(), r.affinity().cardinality(), utilization, delay, nowNanos));
         }
-        return new VcpuSnapshot(count, maxVcpus, out, nowMillis, staleReason);
+        return new VcpuSnapshot(count, maxVcpus, out, nowMillis, staleReason, unplugPending);
     }
 
     /** A counter's growth over an interval, as a share of it: 0.0 to 1.0 (a counter that went back gives 0). */

@@ -129,6 +129,11 @@ public final class VcpuBean implements VcpuMXBean {
     }
 
     @Override
+    public boolean isDomainUnplugPending() {
+        return snapshot.get().unplugPending();
+    }
+
+    @Override
     public String getDataSource() {
         String reason = snapshot.get().staleReason();
         return reason == null ? "libvirt" : "QEMU and libvirt's domain statistics, because " + reason;

@@ -63,6 +63,10 @@ public interface VcpuMXBean {
     @Description("The most vCPUs the running domain can have (the Domain bean's MaxVcpus).")
     int getDomainMaxVcpus();
 
+    @Description("Whether the domain has a vCPU unplug libvirt timed out on that the agent is following (the Domain "
+            + "bean's UnplugStatus is not 'none').")
+    boolean isDomainUnplugPending();
+
     @Description("'libvirt', or why libvirt's own vCPU answers are not trusted now (after an unplug it timed out on).")
     String getDataSource();
 }

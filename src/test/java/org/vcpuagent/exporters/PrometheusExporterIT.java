@@ -82,6 +82,7 @@ class PrometheusExporterIT {
         assertEquals(count, s.require("libvirt_domain_vcpu_current", "domain", "test"));
         assertEquals(max, s.require("libvirt_domain_vcpu_maximum", "domain", "test"));
         assertEquals(2, count);
+        assertEquals(0.0, s.require("libvirt_domain_vcpu_unplug_pending", "domain", "test"));
         double age = s.require("libvirt_domain_stats_age_seconds", "domain", "test");
         assertTrue(age >= 0 && age < 5, "snapshot age " + age + " s");
 
@@ -247,6 +248,6 @@ class PrometheusExporterIT {
                         "libvirt_domain_vcpu_time_seconds_total", "libvirt_domain_vcpu_wait_seconds_total",
                         "libvirt_domain_vcpu_delay_seconds_total", "libvirt_domain_vcpu_state", "libvirt_domain_vcpu_cpu",
                         "libvirt_domain_vcpu_halted", "libvirt_domain_vcpu_affinity_cpus",
-                        "libvirt_domain_stats_age_seconds").contains(x.name())));
+                        "libvirt_domain_stats_age_seconds", "libvirt_domain_vcpu_unplug_pending").contains(x.name())));
     }
 }
