@@ -3,7 +3,7 @@
 # domains, footprint, notification latency. Prints Markdown tables and, after a full run, writes
 # src/site/markdown/benchmarks.md (machine facts, this exact command, the tables, the targets).
 #
-# Usage: scripts/benchmark.sh [--only latency,scripting,changes,notify,scale] [--quick]
+# Usage: scripts/benchmark.sh [--only latency,scripting,changes,notify,scale,monitoring] [--quick]
 #                             [--page FILE] [--no-page] [--skip-build]
 #   --only       run a subset; the page then goes to target/benchmarks-partial.md
 #   --quick      fewer repetitions, shorter idle windows, up to 100 domains (a smoke run of about
@@ -12,7 +12,8 @@
 #                (run-tests.sh builds them with `mvn verify -Pbench` first)
 #
 # Needs root and libvirtd with QEMU for the parts on real guests (scripts/install-libvirt-host.sh);
-# the scale part needs only libvirt's test driver. The full run takes about 15 minutes on 2 cores.
+# the scale part needs only libvirt's test driver; the monitoring part needs it and Debian's
+# prometheus-libvirt-exporter (scripts/install-deps.sh --tests). The full run takes about 15 minutes on 2 cores.
 # Every guest (vcpu-bench, vcpu-bench16) and agent process it starts is removed at the end, also
 # on Ctrl-C or SIGTERM.
 # Environment: JAVA_HOME (a JDK 17 or newer), BENCH_JAVA_OPTS (extra options for the benchmark's JVM).

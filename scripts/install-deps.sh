@@ -2,8 +2,10 @@
 # Installs what a fresh Debian 12 machine needs to build and run vcpu-agent: libvirt's client
 # library (libvirt0, which the agent loads through JNA), a JDK 17 and Maven if they are missing.
 # With --tests it adds what the tests use besides: libvirt's headers and gcc, so a test can check
-# our JNA structures against the C ones, curl, and useradd and runuser (passwd, util-linux; Debian has
-# them already) for the test that runs a client as an unprivileged user.
+# our JNA structures against the C ones, curl, useradd and runuser (passwd, util-linux; Debian has
+# them already) for the test that runs a client as an unprivileged user, and the real collectors the
+# exporter tests and the benchmark's monitoring part speak to: promtool (prometheus), Zabbix's Java
+# gateway, Debian's libvirt exporter.
 # Run as root. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -11,7 +13,7 @@ packages=(libvirt0)
 command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || packages+=(maven)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libvirt-dev gcc curl passwd util-linux)
+  packages+=(libvirt-dev gcc curl passwd util-linux prometheus zabbix-java-gateway prometheus-libvirt-exporter)
 fi
 
 missing=()

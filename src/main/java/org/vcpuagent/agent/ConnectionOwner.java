@@ -277,7 +277,8 @@ final class ConnectionOwner implements AutoCloseable {
 
     /**
      * Every {@link #TICK}: one statistics call for all domains (read less often when it takes long), a thorough
-     * look at any domain whose count moved, and a quick one at domains whose unplug is followed.
+     * look at any domain whose count moved, a quick one at domains whose unplug is followed, and the snapshots
+     * collectors read, when due.
      */
     private void tick() {
         Connection c = connection;
@@ -303,6 +304,7 @@ final class ConnectionOwner implements AutoCloseable {
                 }
             }
         }
+        registry.snapshotsIfDue();
     }
 
     private List<DomainVcpus> domains() {

@@ -29,6 +29,8 @@ public final class DomainVcpus implements AutoCloseable {
     private final StatsCache stats;
     private final OwnerThread owner;
     private final VcpuWatch watch;
+    /** Written by the owner thread only ({@link #publishSnapshot}); read by collectors on any thread. */
+    private volatile VcpuSnapshot snapshot = VcpuSnapshot.NONE;
 
     /**
      * @param domain the handle, which this object now owns and closes
@@ -123,6 +125,11 @@ public final class DomainVcpus implements AutoCloseable {
     /** How old the wait, delay and halted figures are, in ms. */
     public long statsAgeMillis() {
         return stats.ageMillis();
+    }
+
+    /** What collectors read: the owner's last snapshot, never a libvirt call. */
+    public VcpuSnapshot snapshot() {
+        return snapshot;
     }
 
     // --- changes: libvirt is asked on the calling thread, the state follows on the owner ---
@@ -254,6 +261,20 @@ public final class DomainVcpus implements AutoCloseable {
     /** Looks again; on the owner thread only. */
     public void look(Look depth) {
         watch.look(depth);
+    }
+
+    /**
+     * Reads the vCPU rows again (joined with the last bulk statistics) and publishes them for collectors, with
+     * the count the last look accepted; on the owner thread only.
+     */
+    public VcpuSnapshot publishSnapshot() {
+        List<VcpuReading> rows = vcpus();
+        VcpuView v = watch.view();
+        int count = v.count() >= 0 ? v.count() : rows.size();
+        VcpuSnapshot next = VcpuSnapshot.next(snapshot, rows, count, maxVcpus(), v.staleReason(), v.pending() != null, System.nanoTime(),
+                System.currentTimeMillis());
+        snapshot = next;
+        return next;
     }
 
     /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */
