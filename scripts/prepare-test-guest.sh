@@ -31,12 +31,11 @@
 #
 # Env: GUEST_BOOT_TIMEOUT (s, default 180: about 10 s on an idle machine, far more when loaded), GUEST_KERNEL_PACKAGE (default: what
 #      linux-image-amd64 depends on), VCPU_AGENT_CACHE (default
-#      /var/cache/vcpu-agent/guest), GUEST_STATE_DIR (default /var/lib/vcpu-agent-test).
+#      /var/cache/vcpu-agent/guest), GUEST_STATE_DIR (default /var/lib/vcpu-agent-test: not the package's /var/lib/vcpu-agent, which a purge removes).
 set -euo pipefail
 
 readonly URI=qemu:///system
 readonly CACHE_DIR=${VCPU_AGENT_CACHE:-/var/cache/vcpu-agent/guest}
-# Not /var/lib/vcpu-agent nor /var/log/vcpu-agent: those belong to the Debian package, whose purge removes them.
 readonly STATE_DIR=${GUEST_STATE_DIR:-/var/lib/vcpu-agent-test}
 readonly BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-180}
 MAX_VCPUS=4

@@ -14,6 +14,8 @@ final class CommandLine {
     final String url;
     final String user;
     final Path passwordFile;
+    /** Where to look for the agent's generated logins without {@link #user}; null for the default. */
+    final Path stateDir;
     /** The alias of the libvirt connection the domain is on; null to find it on whichever has it. */
     final String connection;
     final boolean tls;
@@ -38,6 +40,7 @@ final class CommandLine {
         this.url = b.url;
         this.user = b.user;
         this.passwordFile = path(b.passwordFile);
+        this.stateDir = path(b.stateDir);
         this.connection = b.connection;
         this.tls = b.tls;
         this.trustStore = path(b.trustStore);
@@ -56,6 +59,7 @@ final class CommandLine {
         String url = VcpuAgentClient.DEFAULT_URL;
         String user;
         String passwordFile;
+        String stateDir;
         String connection;
         boolean tls;
         String trustStore;
@@ -105,13 +109,14 @@ final class CommandLine {
             case "--config" -> b.config = flag(name, inline);
             case "--pretty" -> b.pretty = flag(name, inline);
             case "--tls" -> b.tls = flag(name, inline);
-            case "--url", "--user", "--password-file", "--connection", "--truststore", "--truststore-password-file",
-                 "--keystore", "--keystore-password-file" -> {
+            case "--url", "--user", "--password-file", "--state-dir", "--connection", "--truststore",
+                 "--truststore-password-file", "--keystore", "--keystore-password-file" -> {
                 String value = nonEmpty(name, inline != null ? inline : next(argv, ++i, name));
                 switch (name) {
                     case "--url" -> b.url = value;
                     case "--user" -> b.user = value;
                     case "--password-file" -> b.passwordFile = value;
+                    case "--state-dir" -> b.stateDir = value;
                     case "--connection" -> b.connection = value;
                     case "--truststore" -> b.trustStore = value;
                     case "--truststore-password-file" -> b.trustStorePasswordFile = value;
@@ -161,6 +166,9 @@ final class CommandLine {
         }
         if (b.passwordFile != null && b.user == null) {
             throw new UsageException("--password-file needs --user");
+        }
+        if (b.stateDir != null && b.user != null) {
+            throw new UsageException("--state-dir is where the agent's generated logins are found: not with --user");
         }
         checkTls(b);
         if (v == Verb.SETVCPUS) {
@@ -252,7 +260,7 @@ final class CommandLine {
     /** The short usage printed after a usage error. */
     static String usage() {
         StringBuilder sb = new StringBuilder(600);
-        sb.append("usage: vcpu-agent client [--url URL] [--user USER [--password-file FILE]]\n"
+        sb.append("usage: vcpu-agent client [--url URL] [--user USER [--password-file FILE] | --state-dir DIR]\n"
                 + "         [--tls [--truststore FILE] [--keystore FILE]] [--connection ALIAS] [--json] VERB [ARGS]\n");
         sb.append("verbs:\n");
         for (Verb v : Verb.values()) {
@@ -266,9 +274,14 @@ final class CommandLine {
         return usage()
                 + "options:\n"
                 + "  --url URL             the agent's JMX service URL (default " + VcpuAgentClient.DEFAULT_URL + ")\n"
-                + "  --user USER           log in as USER (the agent's jmx.password.file)\n"
+                + "  --user USER           log in as USER (the agent's jmx.password.file); without it\n"
+                + "                        the client logs in as admin with the agent's generated logins\n"
+                + "                        when it can read them (as root or the agent's user)\n"
                 + "  --password-file FILE  read USER's password from the first line of FILE;\n"
                 + "                        without it the password is asked for on the terminal\n"
+                + "  --state-dir DIR       where the agent keeps its generated logins (its --state-dir);\n"
+                + "                        default: $STATE_DIRECTORY, /var/lib/vcpu-agent for root, else\n"
+                + "                        ${XDG_STATE_HOME:-~/.local/state}/vcpu-agent\n"
                 + "  --tls                 connect over TLS, for an agent with jmx.ssl.keystore set\n"
                 + "  --truststore FILE     TLS: trust the agent's certificate (or its CA) in FILE, PKCS12 or JKS;\n"
                 + "                        without it the JDK's CAs decide\n"

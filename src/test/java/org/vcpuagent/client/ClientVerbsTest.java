@@ -11,6 +11,7 @@ import org.vcpuagent.testsupport.Json;
 import org.vcpuagent.model.VcpuReading;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
@@ -318,8 +319,13 @@ class ClientVerbsTest {
         failsWith(Harness.run("--url", h.url, "--user", "admin", "--password-file", h.monitorPassword.toString(),
                 "list"), "cannot log in to " + h.url + " as 'admin': Authentication failed! Invalid username or "
                 + "password");
-        failsWith(Harness.run("--url", h.url, "list"), "cannot log in to " + h.url + " without a user name: "
-                + "Authentication failed! Credentials required (give --user and --password-file)");
+        Path noLogins = h.dir.resolve("no-state");
+        failsWith(Harness.run("--url", h.url, "--state-dir", noLogins.toString(), "list"), "cannot log in to " + h.url
+                + " without a user name: Authentication failed! Credentials required. The agent's generated logins "
+                + "cannot be used: " + noLogins.resolve("jmxremote.password") + " does not exist (no agent with "
+                + "generated logins has started with this state directory). Run this as root or as the agent's user "
+                + "(or give --state-dir DIR when the agent was started with one), or give --user USER and "
+                + "--password-file FILE");
         failsWith(Harness.run("--url", h.url, "--user", "admin", "--password-file", h.dir.resolve("missing")
                 .toString(), "list"), "the password file " + h.dir.resolve("missing") + " cannot be read: it does not exist");
     }
@@ -336,7 +342,8 @@ class ClientVerbsTest {
         String wrongName = h.url.replace("/jmxrmi", "/nothing");
         int agentPort = RmiRegistryAddress.of(h.agent.agent.jmxAddress()).port;
         failsWith(Harness.run("--url", wrongName, "list"), "cannot connect to " + wrongName
-                + ": the RMI registry at 127.0.0.1:" + agentPort + " has no 'nothing'");
+                + ": the RMI registry at 127.0.0.1:" + agentPort + " has no 'nothing': Not bound: \"nothing\" (only bound "
+                + "name is \"jmxrmi\")");
     }
 
     // --- usage errors: exit 2 ---
