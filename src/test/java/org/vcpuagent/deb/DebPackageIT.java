@@ -230,15 +230,21 @@ class DebPackageIT {
                 "systemd.unit=vcpu-agent.service").redirectErrorStream(true)
                 .redirectOutput(work.resolve("container.log").toFile()).start();
         try {
+            // The port opens before the connector is bound in the registry, and the logins are written at start:
+            // the agent serves once a login works.
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!listening(port)) {
-                assertTrue(container.isAlive() && System.nanoTime() < deadline, "the unit did not start in the "
-                        + "container:\n" + Files.readString(work.resolve("container.log")));
-                Thread.sleep(200);
+            Service service = new Service(container, null, null, port);
+            Integer vcpus = null;
+            while (vcpus == null) {
+                try (JMXConnector c = service.connect(root.resolve("var/lib/vcpu-agent"))) {
+                    vcpus = (Integer) c.getMBeanServerConnection().getAttribute(TEST, "VcpuCount");
+                } catch (IOException | AssertionError | javax.management.InstanceNotFoundException notYet) {
+                    assertTrue(container.isAlive() && System.nanoTime() < deadline, "the unit did not serve JMX in "
+                            + "the container (" + notYet + "):\n" + Files.readString(work.resolve("container.log")));
+                    Thread.sleep(200);
+                }
             }
-            try (JMXConnector c = new Service(container, null, null, port).connect(root.resolve("var/lib/vcpu-agent"))) {
-                assertEquals(2, c.getMBeanServerConnection().getAttribute(TEST, "VcpuCount"));
-            }
+            assertEquals(2, vcpus);
             Map<String, String> status = agentStatus();
             assertEquals(Integer.toString(uid(PACKAGE)), status.get("Uid").split("\\s+")[0], status.toString());
             assertEquals("2", status.get("Seccomp"), "a seccomp filter (SystemCallFilter=)");
