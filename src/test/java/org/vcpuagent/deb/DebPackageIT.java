@@ -67,6 +67,8 @@ class DebPackageIT {
 
     private Path deb;
     private Path work;
+    /** Where a state folder this test found (a root agent started from a checkout makes one) waits out the purge. */
+    private Path savedState;
     private final int port;
     private List<String> packageFiles;
 
@@ -81,6 +83,11 @@ class DebPackageIT {
         assertFalse(installed(), PACKAGE + " is installed on this machine; this test installs and purges its own: "
                 + "apt-get purge " + PACKAGE + " first, or leave the test out with -Dgroups='!deb'");
         work = Files.createTempDirectory("deb-it");
+        if (Files.exists(STATE)) {
+            // The logins of an agent run from the checkout as root (README's first command) must survive.
+            savedState = work.resolve("saved-state");
+            Command.ok("mv", STATE.toString(), savedState.toString());
+        }
         packageFiles = List.of(contents(deb));
         Command.ok("apt-get", "install", "-y", "-q", "--no-install-recommends", deb.toString());
     }
@@ -95,6 +102,9 @@ class DebPackageIT {
             Command.run("dpkg", "--purge", PACKAGE);
         }
         Command.run("userdel", AUDITOR);
+        if (savedState != null && !Files.exists(STATE)) {
+            Command.run("mv", savedState.toString(), STATE.toString());
+        }
         // Not following links: the container's root has bin -> usr/bin and the like.
         Command.run("rm", "-rf", "--one-file-system", work.toString());
     }
