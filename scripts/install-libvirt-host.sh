@@ -75,37 +75,36 @@ configure_qemu_user() {
 # packaged service runs as vcpu-agent, a member of libvirt. Root keeps its access; the read-only socket stays
 # everyone's. libvirtd reads this at start only, so start_daemons restarts a running one when it changed.
 configure_group_access() {
-    local line changed=0
     if ! getent group libvirt >/dev/null; then
         log "adding group libvirt (libvirt-daemon-system makes it; it is missing here)"
         groupadd --system libvirt
     fi
-    for line in 'unix_sock_group = "libvirt"' 'unix_sock_rw_perms = "0770"' 'auth_unix_rw = "none"'; do
-        local key=${line%% *}
-        if ! grep -qxF "$line" "$LIBVIRTD_CONF"; then
-            sed -i -E "/^${key}[[:space:]]*=/d" "$LIBVIRTD_CONF"
-            echo "$line" >>"$LIBVIRTD_CONF"
-            changed=1
-        fi
-    done
-    if ((changed)); then
+    if set_libvirtd_conf 'unix_sock_group = "libvirt"' 'unix_sock_rw_perms = "0770"' 'auth_unix_rw = "none"'; then
         log "libvirtd's read-write socket: group libvirt, mode 0770, no polkit (in $LIBVIRTD_CONF)"
         restart_libvirtd=yes
     fi
 }
 restart_libvirtd=no
 
-# Only for the test host: an unauthenticated TCP listener, bound to loopback.
-configure_tcp_loopback() {
-    [[ $TCP_LOOPBACK == yes ]] || return 0
-    local line
-    for line in 'listen_tls = 0' 'listen_tcp = 1' 'listen_addr = "127.0.0.1"' 'auth_tcp = "none"'; do
+# Puts each "key = value" line into libvirtd.conf in place of the key's earlier value; succeeds only when
+# that changed the file.
+set_libvirtd_conf() {
+    local line changed=1
+    for line in "$@"; do
         local key=${line%% *}
         if ! grep -qxF "$line" "$LIBVIRTD_CONF"; then
             sed -i -E "/^${key}[[:space:]]*=/d" "$LIBVIRTD_CONF"
             echo "$line" >>"$LIBVIRTD_CONF"
+            changed=0
         fi
     done
+    return "$changed"
+}
+
+# Only for the test host: an unauthenticated TCP listener, bound to loopback.
+configure_tcp_loopback() {
+    [[ $TCP_LOOPBACK == yes ]] || return 0
+    set_libvirtd_conf 'listen_tls = 0' 'listen_tcp = 1' 'listen_addr = "127.0.0.1"' 'auth_tcp = "none"' || true
     log "libvirtd will also listen on tcp://127.0.0.1:16509 without authentication (test host)"
 }
 
