@@ -65,10 +65,9 @@ class DebPackageIT {
     static final double MAX_EXPOSURE = 2.0;
     static final String AUDITOR = "vcpu-agent-auditor";
 
+    private InstalledPackage installation;
     private Path deb;
     private Path work;
-    /** Where a state folder this test found (a root agent started from a checkout makes one) waits out the purge. */
-    private Path savedState;
     private final int port;
     private List<String> packageFiles;
 
@@ -79,34 +78,20 @@ class DebPackageIT {
     @BeforeAll
     void installThePackage() throws Exception {
         assumeTrue(isRoot(), "installs a Debian package: run as root (CI does), or leave it out with -Dgroups='!deb'");
-        deb = builtPackage();
-        assertFalse(installed(), PACKAGE + " is installed on this machine; this test installs and purges its own: "
-                + "apt-get purge " + PACKAGE + " first, or leave the test out with -Dgroups='!deb'");
-        work = Files.createTempDirectory("deb-it");
-        if (Files.exists(STATE)) {
-            // The logins of an agent run from the checkout as root (README's first command) must survive.
-            savedState = work.resolve("saved-state");
-            Command.ok("mv", STATE.toString(), savedState.toString());
-        }
-        packageFiles = List.of(contents(deb));
-        Command.ok("apt-get", "install", "-y", "-q", "--no-install-recommends", deb.toString());
+        packageFiles = List.of(contents(builtPackage()));
+        installation = InstalledPackage.install("deb-it");
+        deb = installation.deb();
+        work = installation.work();
     }
 
     /** A safety net: whatever failed above, the machine is left without the package. */
     @AfterAll
     void purgeWhatIsLeft() throws Exception {
-        if (deb == null) {
+        if (installation == null) {
             return;
         }
-        if (installed()) {
-            Command.run("dpkg", "--purge", PACKAGE);
-        }
         Command.run("userdel", AUDITOR);
-        if (savedState != null && !Files.exists(STATE)) {
-            Command.run("mv", savedState.toString(), STATE.toString());
-        }
-        // Not following links: the container's root has bin -> usr/bin and the like.
-        Command.run("rm", "-rf", "--one-file-system", work.toString());
+        installation.close();
     }
 
     @Test
