@@ -361,7 +361,8 @@ class ClientVerbsTest {
                 + "vcpucount DOMAIN)");
         usageError(Harness.run("--bogus", "list"), "unknown option '--bogus'");
         usageError(Harness.run("list", "--url"), "--url needs a value");
-        usageError(Harness.run("vcpucount", "test", "--config"), "vcpucount: --config is only for setvcpus");
+        usageError(Harness.run("vcpucount", "test", "--config"), "vcpucount: --config is only for setvcpus, "
+                + "vcpupin and emulatorpin with a CPULIST, and placement --apply");
         usageError(Harness.run("--password-file", "x", "list"), "--password-file needs --user");
         usageError(Harness.run("--url", "http://example.org/", "list"), "--url 'http://example.org/' is not a JMX "
                 + "service URL: Service URL must start with service:jmx:");
