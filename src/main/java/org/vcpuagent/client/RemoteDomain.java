@@ -115,13 +115,7 @@ public final class RemoteDomain {
 
     /** The configured pinning of each vCPU as cpulist text, by vCPU number (virsh vcpupin). */
     public Map<Integer, String> pinInfo() {
-        TabularData table = (TabularData) attribute("PinInfo");
-        Map<Integer, String> out = new TreeMap<>();
-        for (Object row : table.values()) {
-            CompositeData r = (CompositeData) row;
-            out.put((Integer) r.get("key"), (String) r.get("value"));
-        }
-        return Collections.unmodifiableMap(out);
+        return byNumber((TabularData) attribute("PinInfo"), "key", "value");
     }
 
     /** Where the emulator threads may run, as cpulist text (virsh emulatorpin). */
@@ -131,11 +125,15 @@ public final class RemoteDomain {
 
     /** The domain's IOThreads: each one's affinity as cpulist text, by IOThread id (virsh iothreadinfo). */
     public Map<Integer, String> ioThreads() {
-        TabularData table = (TabularData) attribute("IoThreads");
+        return byNumber((TabularData) attribute("IoThreads"), "id", "affinity");
+    }
+
+    /** A table's text column {@code value} by its number column {@code key}, in key order. */
+    private static Map<Integer, String> byNumber(TabularData table, String key, String value) {
         Map<Integer, String> out = new TreeMap<>();
         for (Object row : table.values()) {
             CompositeData r = (CompositeData) row;
-            out.put((Integer) r.get("id"), (String) r.get("affinity"));
+            out.put((Integer) r.get(key), (String) r.get(value));
         }
         return Collections.unmodifiableMap(out);
     }

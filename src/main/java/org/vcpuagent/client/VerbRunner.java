@@ -185,9 +185,14 @@ final class VerbRunner {
     }
 
     private static String pins(RemoteDomain d, Map<Integer, String> pins) {
-        JsonWriter json = about(d).name("pins").beginArray();
-        for (Map.Entry<Integer, String> e : pins.entrySet()) {
-            json.beginObject().member("vcpu", e.getKey()).member("cpulist", e.getValue()).endObject();
+        return cpulists(d, "pins", "vcpu", pins);
+    }
+
+    /** {@code {"domain", array: [{number: N, "cpulist": L}...]}}. */
+    private static String cpulists(RemoteDomain d, String array, String number, Map<Integer, String> cpulists) {
+        JsonWriter json = about(d).name(array).beginArray();
+        for (Map.Entry<Integer, String> e : cpulists.entrySet()) {
+            json.beginObject().member(number, e.getKey()).member("cpulist", e.getValue()).endObject();
         }
         return json.endArray().endObject() + "\n";
     }
@@ -223,11 +228,7 @@ final class VerbRunner {
     }
 
     private static String ioThreads(RemoteDomain d, Map<Integer, String> threads) {
-        JsonWriter json = about(d).name("ioThreads").beginArray();
-        for (Map.Entry<Integer, String> e : threads.entrySet()) {
-            json.beginObject().member("id", e.getKey()).member("cpulist", e.getValue()).endObject();
-        }
-        return json.endArray().endObject() + "\n";
+        return cpulists(d, "ioThreads", "id", threads);
     }
 
     private String numatune(RemoteDomain d) {

@@ -11,7 +11,6 @@ import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.CpuMap;
-import org.vcpuagent.testsupport.Json;
 
 import java.io.IOException;
 import java.util.List;
@@ -19,6 +18,10 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vcpuagent.client.Harness.failsWith;
+import static org.vcpuagent.client.Harness.json;
+import static org.vcpuagent.client.Harness.ok;
+import static org.vcpuagent.client.Harness.usageError;
 
 /**
  * The placement verbs of {@code vcpu-agent client} (iothreadinfo, iothreadpin, numatune, placement, and
@@ -79,31 +82,6 @@ class ClientPlacementVerbsTest {
         try (Domain d = TestLibvirt.lookupByName(outside, domain)) {
             return d.emulatorPinInfo(outside.hostInfo().mapLength());
         }
-    }
-
-    private static Result ok(Result r) {
-        assertEquals(0, r.code(), r::toString);
-        assertEquals("", r.err(), r::toString);
-        return r;
-    }
-
-    private static void failsWith(Result r, String message) {
-        assertEquals(1, r.code(), r::toString);
-        assertEquals("", r.out(), r::toString);
-        assertEquals("error: " + message + "\n", r.err());
-    }
-
-    private static void usageError(Result r, String message) {
-        assertEquals(2, r.code(), r::toString);
-        assertEquals("", r.out(), r::toString);
-        assertEquals("error: " + message + "\n" + CommandLine.usage(), r.err());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> json(Result r) {
-        ok(r);
-        assertEquals(r.out().length() - 1, r.out().indexOf('\n'), "one line: " + r.out());
-        return (Map<String, Object>) Json.parse(r.out());
     }
 
     // --- IOThreads ---
