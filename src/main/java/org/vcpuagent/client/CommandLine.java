@@ -343,8 +343,8 @@ final class CommandLine {
                 + "                        also change the persistent configuration (virsh --live --config)\n"
                 + "  --apply               placement: apply the plan (without it the plan is only shown)\n"
                 + "  --pretty              vcpuinfo: show affinity as a cpulist\n"
-                + "placement POLICY: dedicated[,prefer|,isolate|,require] or shared, then optionally\n"
-                + "                        ,emulator=share|isolate (e.g. dedicated,isolate,emulator=isolate)\n"
+                + "placement's POLICY:   dedicated[,prefer|,isolate|,require] or shared, then optionally\n"
+                + "                        ,emulator=share|isolate, e.g. dedicated,isolate,emulator=isolate\n"
                 + "exit status: 0 success, 1 the operation failed, 2 usage error\n";
     }
 }
