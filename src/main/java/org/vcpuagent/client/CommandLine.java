@@ -26,8 +26,10 @@ final class CommandLine {
     final Path keyStore;
     final Path keyStorePasswordFile;
     final boolean json;
-    /** setvcpus: also change the persistent configuration. */
+    /** setvcpus, vcpupin, emulatorpin, placement --apply: also change the persistent configuration. */
     final boolean config;
+    /** placement: apply the plan, not only show it. */
+    final boolean apply;
     /** vcpuinfo: affinity as a cpulist instead of y/- per CPU. */
     final boolean pretty;
     final boolean help;
@@ -49,6 +51,7 @@ final class CommandLine {
         this.keyStorePasswordFile = path(b.keyStorePasswordFile);
         this.json = b.json;
         this.config = b.config;
+        this.apply = b.apply;
         this.pretty = b.pretty;
         this.help = b.help;
         this.verb = b.verb;
@@ -68,6 +71,7 @@ final class CommandLine {
         String keyStorePasswordFile;
         boolean json;
         boolean config;
+        boolean apply;
         boolean pretty;
         boolean help;
         Verb verb;
@@ -107,6 +111,7 @@ final class CommandLine {
         switch (name) {
             case "--json" -> b.json = flag(name, inline);
             case "--config" -> b.config = flag(name, inline);
+            case "--apply" -> b.apply = flag(name, inline);
             case "--pretty" -> b.pretty = flag(name, inline);
             case "--tls" -> b.tls = flag(name, inline);
             case "--url", "--user", "--password-file", "--state-dir", "--connection", "--truststore",
@@ -158,9 +163,7 @@ final class CommandLine {
             throw new UsageException(v.word + ": unexpected argument '" + b.positional.get(v.maxArgs)
                     + "' (usage: " + v.synopsis() + ")");
         }
-        if (b.config && v != Verb.SETVCPUS) {
-            throw new UsageException(v.word + ": --config is only for setvcpus");
-        }
+        checkConfigAndApply(v, n, b);
         if (b.pretty && v != Verb.VCPUINFO) {
             throw new UsageException(v.word + ": --pretty is only for vcpuinfo");
         }
@@ -176,6 +179,44 @@ final class CommandLine {
         }
         if (v == Verb.VCPUPIN && n >= 2) {
             wholeNumber(b.positional.get(1), "VCPU");
+        }
+        if (v == Verb.IOTHREADPIN) {
+            wholeNumber(b.positional.get(1), "ID");
+        }
+    }
+
+    /**
+     * --config only where it changes something persistent: the agent shows the running domain's pins, not the
+     * persistent configuration's, so a reading vcpupin or emulatorpin with --config would mislead.
+     */
+    private static void checkConfigAndApply(Verb v, int n, Builder b) throws UsageException {
+        if (b.apply && v != Verb.PLACEMENT) {
+            throw new UsageException(v.word + ": --apply is only for placement");
+        }
+        if (!b.config) {
+            return;
+        }
+        switch (v) {
+            case SETVCPUS -> { }
+            case VCPUPIN -> {
+                if (n < 3) {
+                    throw new UsageException("vcpupin: --config pins in the persistent configuration too: give VCPU "
+                            + "and CPULIST (the agent shows the running domain's pinning only)");
+                }
+            }
+            case EMULATORPIN -> {
+                if (n < 2) {
+                    throw new UsageException("emulatorpin: --config pins in the persistent configuration too: give "
+                            + "CPULIST (the agent shows the running domain's pinning only)");
+                }
+            }
+            case PLACEMENT -> {
+                if (!b.apply) {
+                    throw new UsageException("placement: --config needs --apply (a plan alone changes nothing)");
+                }
+            }
+            default -> throw new UsageException(v.word + ": --config is only for setvcpus, vcpupin and emulatorpin "
+                    + "with a CPULIST, and placement --apply");
         }
     }
 
@@ -298,8 +339,12 @@ final class CommandLine {
                 + "                        name only one connection has is found; with list, only that\n"
                 + "                        connection's domains\n"
                 + "  --json                print one JSON object instead of virsh's layout\n"
-                + "  --config              setvcpus: also change the persistent configuration\n"
+                + "  --config              setvcpus, vcpupin and emulatorpin with a CPULIST, placement --apply:\n"
+                + "                        also change the persistent configuration (virsh --live --config)\n"
+                + "  --apply               placement: apply the plan (without it the plan is only shown)\n"
                 + "  --pretty              vcpuinfo: show affinity as a cpulist\n"
+                + "placement's POLICY:   dedicated[,prefer|,isolate|,require] or shared, then optionally\n"
+                + "                        ,emulator=share|isolate, e.g. dedicated,isolate,emulator=isolate\n"
                 + "exit status: 0 success, 1 the operation failed, 2 usage error\n";
     }
 }

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.vcpuagent.client.Harness.Result;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.TestLibvirt;
-import org.vcpuagent.testsupport.Json;
 import org.vcpuagent.model.VcpuReading;
 
 import java.io.IOException;
@@ -18,6 +17,10 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vcpuagent.client.Harness.failsWith;
+import static org.vcpuagent.client.Harness.json;
+import static org.vcpuagent.client.Harness.ok;
+import static org.vcpuagent.client.Harness.usageError;
 
 /**
  * Every verb of {@code vcpu-agent client} against a real agent on libvirt's test driver (domain
@@ -51,34 +54,6 @@ class ClientVerbsTest {
     static String fixedCpuTime(String out) {
         return out.replaceAll("(?m)^CPU time:       \\d+\\.\\ds$", "CPU time:       N.Ns")
                 .replaceAll("(?m)^CPU:            \\d+$", "CPU:            N");
-    }
-
-    private static Result ok(Result r) {
-        assertEquals(0, r.code(), r::toString);
-        assertEquals("", r.err(), r::toString);
-        return r;
-    }
-
-    /** Exit 1, nothing on stdout, and exactly one line on stderr: "error: " and the message. */
-    private static void failsWith(Result r, String message) {
-        assertEquals(1, r.code(), r::toString);
-        assertEquals("", r.out(), r::toString);
-        assertEquals("error: " + message + "\n", r.err());
-    }
-
-    /** Exit 2: the error line, then the short usage. */
-    private static void usageError(Result r, String message) {
-        assertEquals(2, r.code(), r::toString);
-        assertEquals("", r.out(), r::toString);
-        assertEquals("error: " + message + "\n" + CommandLine.usage(), r.err());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> json(Result r) {
-        ok(r);
-        assertTrue(r.out().endsWith("}\n") && r.out().indexOf('\n') == r.out().length() - 1,
-                "one JSON object on one line: " + r.out());
-        return (Map<String, Object>) Json.parse(r.out());
     }
 
     // --- virsh's layouts ---
@@ -361,7 +336,8 @@ class ClientVerbsTest {
                 + "vcpucount DOMAIN)");
         usageError(Harness.run("--bogus", "list"), "unknown option '--bogus'");
         usageError(Harness.run("list", "--url"), "--url needs a value");
-        usageError(Harness.run("vcpucount", "test", "--config"), "vcpucount: --config is only for setvcpus");
+        usageError(Harness.run("vcpucount", "test", "--config"), "vcpucount: --config is only for setvcpus, "
+                + "vcpupin and emulatorpin with a CPULIST, and placement --apply");
         usageError(Harness.run("--password-file", "x", "list"), "--password-file needs --user");
         usageError(Harness.run("--url", "http://example.org/", "list"), "--url 'http://example.org/' is not a JMX "
                 + "service URL: Service URL must start with service:jmx:");
