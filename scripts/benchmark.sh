@@ -3,7 +3,7 @@
 # domains, footprint, notification latency. Prints Markdown tables and, after a full run, writes
 # src/site/markdown/benchmarks.md (machine facts, this exact command, the tables, the targets).
 #
-# Usage: scripts/benchmark.sh [--only latency,scripting,changes,notify,scale] [--quick]
+# Usage: scripts/benchmark.sh [--only latency,scripting,changes,notify,scale,monitoring] [--quick]
 #                             [--page FILE] [--no-page] [--skip-build]
 #   --only       run a subset; the page then goes to target/benchmarks-partial.md
 #   --quick      fewer repetitions, shorter idle windows, up to 100 domains (a smoke run of about
@@ -12,7 +12,8 @@
 #                (run-tests.sh builds them with `mvn verify -Pbench` first)
 #
 # Needs root and libvirtd with QEMU for the parts on real guests (scripts/install-libvirt-host.sh);
-# the scale part needs only libvirt's test driver. The full run takes about 15 minutes on 2 cores.
+# the scale part needs only libvirt's test driver; the monitoring part needs it and Debian's
+# prometheus-libvirt-exporter (scripts/install-deps.sh --tests). The full run takes about 15 minutes on 2 cores.
 # Every guest (vcpu-bench, vcpu-bench16) and agent process it starts is removed at the end, also
 # on Ctrl-C or SIGTERM.
 # Environment: JAVA_HOME (a JDK 17 or newer), BENCH_JAVA_OPTS (extra options for the benchmark's JVM).
@@ -46,8 +47,10 @@ elif [[ ! -f target/bench-classes/org/vcpuagent/bench/Benchmark.class || ! -f ta
 fi
 
 # The benchmark's JVM forwards SIGINT/SIGTERM to its shutdown hook, which removes guests and agents.
+# --add-opens: ScaleProfile starts an agent in this JVM, whose read-only RMI registry is the JDK's own (security.md).
 # shellcheck disable=SC2086
-exec "$java" ${BENCH_JAVA_OPTS:-} -Dbench.command="scripts/benchmark.sh${args[*]:+ ${args[*]}}" \
+exec "$java" ${BENCH_JAVA_OPTS:-} --add-opens=jdk.management.agent/sun.management.jmxremote=ALL-UNNAMED \
+  -Dbench.command="scripts/benchmark.sh${args[*]:+ ${args[*]}}" \
   -Dlogback.configurationFile="$root/config/logback.xml" \
   -cp "$root/target/bench-classes:$root/target/test-classes:$root/target/vcpu-agent.jar" \
   org.vcpuagent.bench.Benchmark "${args[@]}"

@@ -2,7 +2,12 @@
 # Installs what a fresh Debian 12 machine needs to build and run vcpu-agent: libvirt's client
 # library (libvirt0, which the agent loads through JNA), a JDK 17 and Maven if they are missing.
 # With --tests it adds what the tests use besides: libvirt's headers and gcc, so a test can check
-# our JNA structures against the C ones.
+# our JNA structures against the C ones, curl, useradd and runuser (passwd, util-linux; Debian has
+# them already) for the test that runs a client as an unprivileged user, and the real collectors the
+# exporter tests and the benchmark's monitoring part speak to: promtool (prometheus), Zabbix's Java
+# gateway, Debian's libvirt exporter; and for the Debian package's test, lintian, systemd-analyze
+# (package systemd, not started as PID 1) and systemd-nspawn (systemd-container), which boots systemd in
+# a container to run the package's unit under its sandbox.
 # Run as root. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -10,7 +15,8 @@ packages=(libvirt0)
 command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || packages+=(maven)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libvirt-dev gcc curl)
+  packages+=(libvirt-dev gcc curl passwd util-linux prometheus zabbix-java-gateway prometheus-libvirt-exporter
+             lintian systemd systemd-container)
 fi
 
 missing=()

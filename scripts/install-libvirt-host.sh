@@ -4,6 +4,8 @@
 # CI containers have no init system, so instead of systemctl we start virtlogd and
 # libvirtd as plain daemons. Safe to run repeatedly: packages, config and daemons are
 # only touched when missing. Must run as root. Undo with scripts/stop-libvirt-host.sh.
+# Group libvirt (the packaged service's user is in it) gets the read-write socket without polkit;
+# a running libvirtd is restarted once when that setting is new.
 #
 # Env: LIBVIRT_WAIT_SECONDS (default 60) bounds the wait for libvirtd to answer;
 #      its very first start probes QEMU capabilities (~8 s here), later ones <1 s.
@@ -68,18 +70,47 @@ configure_qemu_user() {
     fi
 }
 
-# Only for the test host: an unauthenticated TCP listener, bound to loopback.
-configure_tcp_loopback() {
-    [[ $TCP_LOOPBACK == yes ]] || return 0
-    local line
-    for line in 'listen_tls = 0' 'listen_tcp = 1' 'listen_addr = "127.0.0.1"' 'auth_tcp = "none"'; do
+# Group libvirt gets the read-write socket, as package.md tells hosts without polkit to do: these machines
+# have no polkitd, so libvirt's default (socket 0777, auth polkit) refuses every non-root user, and the
+# packaged service runs as vcpu-agent, a member of libvirt. Root keeps its access; the read-only socket stays
+# everyone's. libvirtd reads this at start only, so start_daemons restarts a running one when it changed.
+configure_group_access() {
+    if ! getent group libvirt >/dev/null; then
+        log "adding group libvirt (libvirt-daemon-system makes it; it is missing here)"
+        groupadd --system libvirt
+    fi
+    if set_libvirtd_conf 'unix_sock_group = "libvirt"' 'unix_sock_rw_perms = "0770"' 'auth_unix_rw = "none"'; then
+        log "libvirtd's read-write socket: group libvirt, mode 0770, no polkit (in $LIBVIRTD_CONF)"
+        restart_libvirtd=yes
+    fi
+}
+restart_libvirtd=no
+
+# Puts each "key = value" line into libvirtd.conf in place of the key's earlier value; succeeds only when
+# that changed the file.
+set_libvirtd_conf() {
+    local line changed=1
+    for line in "$@"; do
         local key=${line%% *}
         if ! grep -qxF "$line" "$LIBVIRTD_CONF"; then
             sed -i -E "/^${key}[[:space:]]*=/d" "$LIBVIRTD_CONF"
             echo "$line" >>"$LIBVIRTD_CONF"
+            changed=0
         fi
     done
+    return "$changed"
+}
+
+# Only for the test host: an unauthenticated TCP listener, bound to loopback.
+configure_tcp_loopback() {
+    [[ $TCP_LOOPBACK == yes ]] || return 0
+    set_libvirtd_conf 'listen_tls = 0' 'listen_tcp = 1' 'listen_addr = "127.0.0.1"' 'auth_tcp = "none"' || true
     log "libvirtd will also listen on tcp://127.0.0.1:16509 without authentication (test host)"
+}
+
+stop_libvirtd() {
+    kill "$(pidof libvirtd)"
+    for _ in $(seq 1 100); do pidof libvirtd >/dev/null || break; sleep 0.1; done
 }
 
 start_daemons() {
@@ -90,18 +121,25 @@ start_daemons() {
         log "starting virtlogd"
         virtlogd -d
     fi
+    local listen=$TCP_LOOPBACK
     if [[ $TCP_LOOPBACK == yes ]] && pidof libvirtd >/dev/null \
             && ! (exec 3<>/dev/tcp/127.0.0.1/16509) 2>/dev/null; then
         # A libvirtd started without --listen (e.g. by an earlier run) would make the TCP tests skip.
         log "libvirtd runs without the loopback TCP listener: restarting it (running guests survive)"
-        kill "$(pidof libvirtd)"
-        for _ in $(seq 1 100); do pidof libvirtd >/dev/null || break; sleep 0.1; done
+        stop_libvirtd
+    elif [[ $restart_libvirtd == yes ]] && pidof libvirtd >/dev/null; then
+        log "restarting libvirtd to apply $LIBVIRTD_CONF (running guests survive)"
+        # Keep the listener of a libvirtd an earlier run started with it.
+        if tr '\0' ' ' <"/proc/$(pidof libvirtd)/cmdline" | grep -q -- '--listen'; then
+            listen=yes
+        fi
+        stop_libvirtd
     fi
     if pidof libvirtd >/dev/null; then
         log "libvirtd already running"
     else
         log "starting libvirtd"
-        if [[ $TCP_LOOPBACK == yes ]]; then
+        if [[ $listen == yes ]]; then
             libvirtd -d --listen
         else
             libvirtd -d
@@ -124,6 +162,7 @@ wait_for_libvirtd() {
 
 install_packages
 configure_qemu_user
+configure_group_access
 configure_tcp_loopback
 start_daemons
 wait_for_libvirtd

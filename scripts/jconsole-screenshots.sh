@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Takes the JConsole screenshots of src/site/markdown/jconsole.md again, on a virtual X display:
 #   scripts/jconsole-screenshots.sh [OUTPUT_DIR]        (default: src/site/resources/images)
-# It starts its own vcpu-agent (libvirt's test driver, test:///default: domain `test`, 2 vCPUs),
-# Xvfb and JConsole, drives JConsole with xdotool, saves
+# It starts its own vcpu-agent (libvirt's test driver, test:///default: domain `test`, 2 vCPUs; without
+# authentication, --jmx-insecure true, so that JConsole needs no typed login), Xvfb and JConsole, drives JConsole with xdotool, saves
 #   jconsole-tree.png          MBeans tab: libvirt.vcpu -> Domain -> test selected, its MBeanInfo
 #   jconsole-vcpus.png         Attributes of `test`, the Vcpus value opened (vCPU 0 of 2)
 #   jconsole-vcpus-more.png    the same, vCPU 1 of 2, scrolled to the items below `number`
@@ -144,7 +144,10 @@ jmx() { "${bin}java" "$work/Jmx.java" "$1" "$url" "${@:2}"; }
 
 # --- The agent, the display and JConsole
 echo "starting vcpu-agent on port $port"
-"${bin}java" -jar "$jar" --jmx-port "$port" --refresh-interval 2s >"$work/agent.log" 2>&1 &
+# Without authentication, asked for by name (--jmx-insecure true): JConsole takes no login on its command
+# line, and an agent on its default (generated logins, see jconsole.md) would stop it at the login
+# dialog. The pictures show the same MBeans either way; the agent listens on loopback only, briefly.
+"${bin}java" -jar "$jar" --jmx-port "$port" --refresh-interval 2s --jmx-insecure true >"$work/agent.log" 2>&1 &
 agent=$!
 pids+=("$agent")
 for _ in $(seq 120); do

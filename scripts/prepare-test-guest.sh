@@ -31,12 +31,12 @@
 #
 # Env: GUEST_BOOT_TIMEOUT (s, default 180: about 10 s on an idle machine, far more when loaded), GUEST_KERNEL_PACKAGE (default: what
 #      linux-image-amd64 depends on), VCPU_AGENT_CACHE (default
-#      /var/cache/vcpu-agent/guest), GUEST_STATE_DIR (default /var/lib/vcpu-agent).
+#      /var/cache/vcpu-agent/guest), GUEST_STATE_DIR (default /var/lib/vcpu-agent-test: not the package's /var/lib/vcpu-agent, which a purge removes).
 set -euo pipefail
 
 readonly URI=qemu:///system
 readonly CACHE_DIR=${VCPU_AGENT_CACHE:-/var/cache/vcpu-agent/guest}
-readonly STATE_DIR=${GUEST_STATE_DIR:-/var/lib/vcpu-agent}
+readonly STATE_DIR=${GUEST_STATE_DIR:-/var/lib/vcpu-agent-test}
 readonly BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-180}
 MAX_VCPUS=4
 readonly MEMORY_MIB=256
@@ -77,7 +77,7 @@ readonly MAX_VCPUS
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 
 readonly XML_PATH=$STATE_DIR/$name.xml
-readonly SERIAL_LOG=/var/log/vcpu-agent/$name-serial.log
+readonly SERIAL_LOG=/var/log/vcpu-agent-test/$name-serial.log
 
 # ---------------------------------------------------------------- guest /init
 # Kept in this file so its hash keys the initramfs cache: editing it rebuilds.

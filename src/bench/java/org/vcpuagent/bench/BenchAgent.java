@@ -64,16 +64,24 @@ final class BenchAgent implements AutoCloseable {
         return startCommand(cmd, withDefaults, timeout);
     }
 
-    /** Starts any command that runs the agent; a null value in {@code env} removes that variable. */
+    /**
+     * Starts any command that runs the agent; a null value in {@code env} removes that variable. The agent serves
+     * JMX without authentication (--jmx-insecure, on loopback): the benchmark measures reads and changes, not logins,
+     * and its clients (virsh's rivals, one-shot JMX clients) take no credentials. Its --state-dir is a temporary one,
+     * for the Jolokia logins it may generate.
+     */
     static BenchAgent startCommand(List<String> cmd, Map<String, String> env, Duration timeout) {
         Path err;
+        List<String> insecure = new ArrayList<>(cmd);
         try {
             err = Files.createTempFile("vcpu-bench-agent", ".log");
+            Path state = Files.createTempDirectory("vcpu-bench-state").resolve("state");
+            insecure.addAll(List.of("--jmx-insecure", "true", "--state-dir", state.toString()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         err.toFile().deleteOnExit();
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(insecure).redirectError(err.toFile());
         env.forEach((k, v) -> {
             if (v == null) {
                 pb.environment().remove(k);

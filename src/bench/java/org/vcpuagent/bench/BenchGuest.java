@@ -49,7 +49,7 @@ final class BenchGuest implements AutoCloseable {
     }
 
     static BenchGuest start(Path root, String name, int maxVcpus) {
-        BenchGuest g = new BenchGuest(root, name, maxVcpus, Path.of("/var/log/vcpu-agent/" + name + "-serial.log"));
+        BenchGuest g = new BenchGuest(root, name, maxVcpus, Path.of("/var/log/vcpu-agent-test/" + name + "-serial.log"));
         synchronized (LIVE) {
             LIVE.add(g);
         }

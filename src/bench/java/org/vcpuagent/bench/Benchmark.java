@@ -17,7 +17,7 @@ import java.util.Set;
  * {@code src/site/markdown/benchmarks.md}. Run it through {@code scripts/benchmark.sh}.
  *
  * <pre>
- * Options: --only latency,scripting,changes,scale,notify   run a subset (the page is then written to
+ * Options: --only latency,scripting,changes,scale,notify,monitoring   run a subset (the page is then written to
  *                                                          target/benchmarks-partial.md)
  *          --quick          fewer repetitions, shorter idle windows, up to 100 domains (a smoke run, ~3.5 min)
  *          --page FILE      where to write the page (default src/site/markdown/benchmarks.md)
@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public final class Benchmark {
 
-    static final List<String> PARTS = List.of("latency", "scripting", "changes", "scale", "notify");
+    static final List<String> PARTS = List.of("latency", "scripting", "changes", "scale", "notify", "monitoring");
 
     private Benchmark() {
     }
@@ -91,6 +91,7 @@ public final class Benchmark {
                         case "changes" -> ChangeBench.run(ctx);
                         case "notify" -> NotifyBench.run(ctx);
                         case "scale" -> ScaleBench.run(ctx);
+                        case "monitoring" -> MonitoringBench.run(ctx);
                         default -> throw new IllegalStateException(part);
                     }
                 } catch (Exception | Error e) {

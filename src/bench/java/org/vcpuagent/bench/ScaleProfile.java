@@ -36,7 +36,7 @@ final class ScaleProfile {
                 + "a refresh makes, through the binding on a second in-process connection to the same XML (the test "
                 + "driver gives it its own copy of the domains).");
         String uri = "test://" + xml.toAbsolutePath();
-        String[] args = {"--uri", uri, "--jmx-port", "0", "--refresh-interval", "1440m"};
+        String[] args = {"--uri", uri, "--jmx-port", "0", "--refresh-interval", "1440m", "--jmx-insecure", "true"};
         Stats startS = new Stats("start");
         Stats startCpu = new Stats("start CPU");
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();

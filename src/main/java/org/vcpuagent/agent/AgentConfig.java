@@ -1,6 +1,8 @@
 package org.vcpuagent.agent;
 
+import org.vcpuagent.common.StateDir;
 import org.vcpuagent.jmx.TlsSettings;
+import org.vcpuagent.model.CpuMap;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -26,10 +28,21 @@ import java.util.regex.Pattern;
  * @param prometheus null when off (no {@code prometheus.port})
  * @param jolokia    null when off (no {@code jolokia.port})
  * @param configFile the properties file read, or null
+ * @param stateDir   where generated logins live ({@code state.dir}, default {@link StateDir#defaultForThisProcess})
+ * @param hostReservedCpus {@code host.reserved.cpus}: the CPUs each connection's host keeps for itself, by alias
  */
 public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean readOnly, String jmxHost, int jmxPort,
-                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, Duration refreshInterval,
-                          TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia, Path configFile) {
+                          Path jmxPasswordFile, Path jmxAccessFile, boolean jmxInsecure, boolean jmxJvmDiagnostics,
+                          Duration refreshInterval, TlsSettings jmxTls, Prometheus prometheus, Jolokia jolokia,
+                          Path configFile, Path stateDir, Map<String, CpuMap> hostReservedCpus) {
+
+    /** The most host CPUs a cpulist in the configuration may name. */
+    static final int MAX_HOST_CPUS = 8192;
+
+    /** The CPUs the host of connection {@code alias} keeps for itself; empty when none are. */
+    public CpuMap reservedCpus(String alias) {
+        return hostReservedCpus.getOrDefault(alias, CpuMap.of());
+    }
 
     /** One libvirt connection: its alias (for ObjectNames when there are several) and URI. */
     public record ConnectionSpec(String alias, String uri) {
@@ -39,7 +52,10 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
     public record Prometheus(String host, int port) {
     }
 
-    /** Jolokia's HTTP endpoint, a Java agent in the agent's JVM, and the files of its users. */
+    /**
+     * Jolokia's HTTP endpoint, a Java agent in the agent's JVM, and the files of its users: both null for the
+     * generated logins in the state directory.
+     */
     public record Jolokia(String host, int port, Path passwordFile, Path accessFile) {
     }
 
@@ -66,12 +82,15 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("jmx.password.file", "");
         DEFAULTS.put("jmx.access.file", "");
         DEFAULTS.put("jmx.insecure", "false");
+        DEFAULTS.put("jmx.jvm.diagnostics", "false");
         DEFAULTS.put("jmx.ssl.keystore", "");
         DEFAULTS.put("jmx.ssl.keystore.password.file", "");
         DEFAULTS.put("jmx.ssl.truststore", "");
         DEFAULTS.put("jmx.ssl.truststore.password.file", "");
         DEFAULTS.put("jmx.ssl.need.client.auth", "false");
         DEFAULTS.put("refresh.interval", "2s");
+        DEFAULTS.put("state.dir", "");
+        DEFAULTS.put("host.reserved.cpus", "");
         // The Java agents: LaunchPlan turns them into -javaagent options; the agent itself starts neither.
         DEFAULTS.put("prometheus.host", "127.0.0.1");
         DEFAULTS.put("prometheus.port", "");
@@ -213,11 +232,13 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 v.path("jmx.password.file"),
                 v.path("jmx.access.file"),
                 v.bool("jmx.insecure"),
+                v.bool("jmx.jvm.diagnostics"),
                 duration(v.get("refresh.interval")),
                 TlsSettings.fromOptions(v.path("jmx.ssl.keystore"), v.path("jmx.ssl.keystore.password.file"),
                         v.path("jmx.ssl.truststore"), v.path("jmx.ssl.truststore.password.file"),
                         v.bool("jmx.ssl.need.client.auth")),
-                prometheus(v), jolokia(v), v.configFile());
+                prometheus(v), jolokia(v), v.configFile(), stateDir(v),
+                ReservedCpus.parse(v.get("host.reserved.cpus"), connections(v.get("connections"), uri)));
     }
 
     private static final String OFF = "or leave it empty to keep it off";
@@ -243,14 +264,19 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         }
         Path passwordFile = v.path("jolokia.password.file");
         Path accessFile = v.path("jolokia.access.file");
-        if (passwordFile == null || accessFile == null) {
-            throw new IllegalArgumentException("Jolokia needs users: give --jolokia-password-file and "
-                    + "--jolokia-access-file (or jolokia.password.file and jolokia.access.file in "
-                    + (v.configFile() == null ? "agent.properties" : v.configFile()) + "). It never runs without "
-                    + "authentication. See config/jmxremote.password.example and config/jmxremote.access.example "
-                    + "for the formats.");
+        if ((passwordFile == null) != (accessFile == null)) {
+            throw new IllegalArgumentException("Jolokia needs both files of its users or neither: give "
+                    + "--jolokia-password-file and --jolokia-access-file (or jolokia.password.file and "
+                    + "jolokia.access.file in " + (v.configFile() == null ? "agent.properties" : v.configFile())
+                    + "), or neither for the agent's generated logins. It never runs without authentication. See "
+                    + "config/jmxremote.password.example and config/jmxremote.access.example for the formats.");
         }
         return new Jolokia(v.host("jolokia.host"), port, passwordFile, accessFile);
+    }
+
+    private static Path stateDir(Values v) {
+        Path dir = v.path("state.dir");
+        return dir != null ? dir : StateDir.defaultForThisProcess();
     }
 
     /**
@@ -320,12 +346,15 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         return "Usage: vcpu-agent [--config FILE] [--uri URI] [--connections alias=uri,...] [--read-only true|false] "
                 + "[--jmx-host HOST] "
                 + "[--jmx-port PORT] [--jmx-password-file FILE] [--jmx-access-file FILE] [--jmx-insecure true|false] "
+                + "[--jmx-jvm-diagnostics true|false] "
                 + "[--jmx-ssl-keystore FILE --jmx-ssl-keystore-password-file FILE [--jmx-ssl-need-client-auth true|false "
                 + "--jmx-ssl-truststore FILE --jmx-ssl-truststore-password-file FILE]] "
-                + "[--refresh-interval 2s] [--prometheus-port PORT [--prometheus-host HOST]] "
-                + "[--jolokia-port PORT [--jolokia-host HOST] --jolokia-password-file FILE --jolokia-access-file FILE]. "
+                + "[--refresh-interval 2s] [--state-dir DIR] [--prometheus-port PORT [--prometheus-host HOST]] "
+                + "[--jolokia-port PORT [--jolokia-host HOST] [--jolokia-password-file FILE --jolokia-access-file FILE]]. "
                 + "The --prometheus-* and --jolokia-* options start jmx_exporter and Jolokia as Java agents in the "
                 + "agent's JVM when scripts/vcpu-agent starts it; java -jar checks them and starts neither. "
+                + "Without --jmx-password-file the agent generates logins (admin, monitor) in the state directory at its "
+                + "first start; --jmx-insecure true serves JMX without authentication. "
                 + "See config/agent.properties for every option.";
     }
 }

@@ -5,7 +5,10 @@ import org.vcpuagent.libvirt.LibvirtException;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CountDownLatch;
 
-/** The agent's own start: runs it until SIGTERM or Ctrl-C. */
+/**
+ * The agent's own start: decides its JMX logins (generating them at the first start, {@link JmxLogins}), starts
+ * it, prints how to reach it (users and files, never a password), and runs it until SIGTERM or Ctrl-C.
+ */
 final class AgentMain {
 
     private AgentMain() {
@@ -25,8 +28,10 @@ final class AgentMain {
             return;
         }
         VcpuAgent agent;
+        JmxLogins logins;
         try {
-            agent = VcpuAgent.start(config, ManagementFactory.getPlatformMBeanServer());
+            logins = JmxLogins.resolve(config);
+            agent = VcpuAgent.start(logins.applyTo(config), ManagementFactory.getPlatformMBeanServer());
         } catch (IllegalArgumentException | LibvirtException | java.io.IOException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(1);
@@ -41,7 +46,10 @@ final class AgentMain {
             System.out.println("vcpu-agent connected to " + connection);
         }
         System.out.println("JMX: " + agent.jmxAddress() + " (" + agent.jmxSecurity() + ")");
-        System.out.println("Connect with: " + agent.jconsoleCommand());
+        if (logins.summary() != null) {
+            System.out.println(logins.summary());
+        }
+        System.out.println("Connect with: " + agent.jconsoleCommand() + logins.loginHint());
         stopped.await();
     }
 }

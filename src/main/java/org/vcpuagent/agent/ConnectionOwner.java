@@ -3,6 +3,7 @@ package org.vcpuagent.agent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vcpuagent.domain.DomainCallException;
+import org.vcpuagent.domain.DomainVcpus;
 import org.vcpuagent.domain.Look;
 import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.common.ObjectNames;
@@ -10,7 +11,9 @@ import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.DomainEventListener;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.model.ConnectionStatus;
+import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.placement.PlacementDesk;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -52,6 +55,7 @@ final class ConnectionOwner implements AutoCloseable {
     private final HostBean hostBean;
     private final Statistics statistics;
     private final DomainRegistry registry;
+    private final PlacementLook placement;
     private final Reconnects reconnects = new Reconnects();
     /** Set by any thread; makes many requests before the owner gets to them one look. */
     private final AtomicBoolean lookQueued = new AtomicBoolean();
@@ -65,7 +69,8 @@ final class ConnectionOwner implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param alias the connection's alias in ObjectNames, or null when the agent has only this connection */
-    ConnectionOwner(String alias, String uri, boolean readOnly, Duration lookInterval, MBeanServer mbeanServer) {
+    ConnectionOwner(String alias, String uri, boolean readOnly, Duration lookInterval, MBeanServer mbeanServer,
+                    CpuMap reservedCpus) {
         this.uri = uri;
         this.readOnly = readOnly;
         this.lookInterval = lookInterval;
@@ -75,8 +80,11 @@ final class ConnectionOwner implements AutoCloseable {
         this.owner = new OwnerExecutor("vcpu-agent-" + (alias == null ? "owner" : alias));
         this.hostBean = new HostBean(hostName, () -> status, this::domainCount, this::lookNowForJmx);
         this.statistics = new Statistics(uri);
+        this.placement = new PlacementLook(uri, reservedCpus, hostBean);
+        PlacementDesk desk = new PlacementDesk(placement::snapshot);
+        hostBean.servePlacement(placement::snapshot);
         this.registry = new DomainRegistry(mbeanServer, alias, this::host, statistics.cache(), owner,
-                this::lookSoon, hostBean);
+                this::lookSoon, hostBean, desk);
     }
 
     /**
@@ -197,6 +205,7 @@ final class ConnectionOwner implements AutoCloseable {
             for (DomainRegistry.Entry e : registry.entries()) {
                 lookAt(e, each);
             }
+            placement.after(c, hostInfo, domains(), each == Look.THOROUGH, null);
             if (each == Look.THOROUGH) {
                 thoroughLookDue = now + THOROUGH_LOOK_EVERY.toNanos();
             }
@@ -268,7 +277,8 @@ final class ConnectionOwner implements AutoCloseable {
 
     /**
      * Every {@link #TICK}: one statistics call for all domains (read less often when it takes long), a thorough
-     * look at any domain whose count moved, and a quick one at domains whose unplug is followed.
+     * look at any domain whose count moved, a quick one at domains whose unplug is followed, and the snapshots
+     * collectors read, when due.
      */
     private void tick() {
         Connection c = connection;
@@ -294,6 +304,24 @@ final class ConnectionOwner implements AutoCloseable {
                 }
             }
         }
+        registry.snapshotsIfDue();
+    }
+
+    private List<DomainVcpus> domains() {
+        return registry.entries().stream().map(DomainRegistry.Entry::vcpus).toList();
+    }
+
+    /** A tunable event may be any pin (vCPU, emulator, IOThread): that domain's threads are read again. */
+    private void placementAfterTunable(String uuid) {
+        Connection c = connection;
+        if (c == null || hostInfo == null) {
+            return;
+        }
+        try {
+            placement.after(c, hostInfo, domains(), false, uuid);
+        } catch (RuntimeException ex) {
+            LOG.debug("placement after a tunable event on {}: {}", uri, ex.getMessage());
+        }
     }
 
     /** libvirt's events, handed from its event loop thread to the owner. */
@@ -310,6 +338,7 @@ final class ConnectionOwner implements AutoCloseable {
                 DomainRegistry.Entry e = registry.get(uuid);
                 if (e != null) {
                     lookAt(e, Look.THOROUGH);
+                    placementAfterTunable(uuid);
                 }
             });
         }

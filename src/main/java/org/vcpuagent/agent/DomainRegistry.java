@@ -6,11 +6,14 @@ import org.vcpuagent.domain.DomainCallException;
 import org.vcpuagent.domain.DomainVcpus;
 import org.vcpuagent.domain.Look;
 import org.vcpuagent.domain.OwnerThread;
+import org.vcpuagent.domain.Settlement;
 import org.vcpuagent.domain.StatsCache;
+import org.vcpuagent.domain.VcpuChangeListener;
 import org.vcpuagent.jmx.DomainVcpuBean;
 import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.placement.PlacementDesk;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -25,16 +28,24 @@ import java.util.function.Supplier;
 
 /**
  * One {@link DomainVcpuBean} per running or paused domain of a connection, registered while the domain is
- * active. Domains are told apart by UUID, so a domain that is renamed or restarted is tracked correctly.
+ * active, and one vCPU bean per online vCPU ({@link VcpuBeans}), following the snapshot the owner publishes
+ * for collectors. Domains are told apart by UUID, so a domain that is renamed or restarted is tracked correctly.
  * Owned by the connection's owner thread; other threads read only {@link #names()}.
  */
 final class DomainRegistry implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DomainRegistry.class);
 
-    /** A registered domain: its bean, and the domain layer behind it. */
-    record Entry(DomainVcpuBean bean, DomainVcpus vcpus) {
+    /** A registered domain: its bean, the domain layer behind it, and its vCPUs' beans. */
+    record Entry(DomainVcpuBean bean, DomainVcpus vcpus, VcpuBeans vcpuBeans) {
     }
+
+    /**
+     * Snapshots are taken again after at least this long, and not more often than {@link #SNAPSHOT_DUTY_FACTOR}
+     * times what the last round took: with thousands of vCPUs the round gives way, as the statistics do.
+     */
+    static final long SNAPSHOT_MIN_INTERVAL_NANOS = 1_000_000_000L;
+    static final int SNAPSHOT_DUTY_FACTOR = 100;
 
     private final MBeanServer mbeanServer;
     private final String connectionAlias;
@@ -43,16 +54,22 @@ final class DomainRegistry implements AutoCloseable {
     private final OwnerThread owner;
     private final Runnable onDomainGone;
     private final HostBean announcer;
+    /** Shared by the connection's domain beans, so that their placements are made one at a time. */
+    private final PlacementDesk desk;
     private final Map<String, Entry> byUuid = new LinkedHashMap<>();
     /** The registered domains' names, published for readers on other threads. */
     private volatile List<String> names = List.of();
+    /** When the last round of snapshots started, and how long it took (System.nanoTime). */
+    private long snapshotsAt = System.nanoTime() - SNAPSHOT_MIN_INTERVAL_NANOS;
+    private long snapshotsNanos;
 
     /**
      * @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection
      * @param onDomainGone    called on any thread when a call finds a domain gone
      */
     DomainRegistry(MBeanServer mbeanServer, String connectionAlias, Supplier<HostInfo> host, StatsCache stats,
-                   OwnerThread owner, Runnable onDomainGone, HostBean announcer) {
+                   OwnerThread owner, Runnable onDomainGone, HostBean announcer, PlacementDesk desk) {
+        this.desk = desk;
         this.mbeanServer = mbeanServer;
         this.connectionAlias = connectionAlias;
         this.host = host;
@@ -100,8 +117,9 @@ final class DomainRegistry implements AutoCloseable {
 
     private boolean register(Domain d) {
         DomainVcpuBean bean = new DomainVcpuBean(d.name(), d.uuid(), connectionAlias, host, onDomainGone);
-        DomainVcpus vcpus = new DomainVcpus(d, host, stats, owner, bean);
+        DomainVcpus vcpus = new DomainVcpus(d, host, stats, owner, new SnapshotOnChange(d.uuid(), bean));
         bean.serve(vcpus);
+        bean.servePlacement(desk);
         try {
             // The first look sets the baseline that later notifications compare with.
             vcpus.look(Look.THOROUGH);
@@ -115,7 +133,9 @@ final class DomainRegistry implements AutoCloseable {
             vcpus.close();
             return false;
         }
-        byUuid.put(d.uuid(), new Entry(bean, vcpus));
+        Entry entry = new Entry(bean, vcpus, new VcpuBeans(mbeanServer, connectionAlias, vcpus));
+        byUuid.put(d.uuid(), entry);
+        snapshot(entry);
         publishNames();
         LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
         announcer.domainChanged(true, d.name(), bean.objectName());
@@ -128,6 +148,7 @@ final class DomainRegistry implements AutoCloseable {
             return;
         }
         publishNames();
+        e.vcpuBeans().close();
         try {
             mbeanServer.unregisterMBean(e.bean().objectName());
         } catch (JMException ex) {
@@ -136,6 +157,80 @@ final class DomainRegistry implements AutoCloseable {
         e.vcpus().close();
         LOG.debug("domain {} went away: unregistered {}", e.bean().getName(), e.bean().objectName());
         announcer.domainChanged(false, e.bean().getName(), e.bean().objectName());
+    }
+
+    /** Takes every domain's snapshot again when due (see {@link #SNAPSHOT_MIN_INTERVAL_NANOS}). */
+    void snapshotsIfDue() {
+        long now = System.nanoTime();
+        if (now - snapshotsAt < Math.max(SNAPSHOT_MIN_INTERVAL_NANOS, snapshotsNanos * SNAPSHOT_DUTY_FACTOR)) {
+            return;
+        }
+        snapshotsAt = now;
+        for (Entry e : entries()) {
+            snapshot(e);
+        }
+        snapshotsNanos = System.nanoTime() - now;
+    }
+
+    /**
+     * Publishes the domain's snapshot and makes its vCPU beans follow it. A domain that cannot be read keeps
+     * its last snapshot, which ages visibly (StatsAgeMillis); one that is gone is removed.
+     */
+    private void snapshot(Entry e) {
+        try {
+            e.vcpuBeans().follow(e.vcpus().publishSnapshot());
+        } catch (DomainCallException ex) {
+            if (ex.isDomainGone()) {
+                remove(e.vcpus().uuid());
+            } else {
+                LOG.debug("snapshot of domain {}: {}", e.vcpus().name(), ex.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The domain bean's listener, which first takes the snapshot again: a change made through JMX (awaited on
+     * the owner) or seen by a look shows in the vCPU beans before anyone is told or the change's call returns.
+     */
+    private final class SnapshotOnChange implements VcpuChangeListener {
+        private final String uuid;
+        private final VcpuChangeListener bean;
+
+        SnapshotOnChange(String uuid, VcpuChangeListener bean) {
+            this.uuid = uuid;
+            this.bean = bean;
+        }
+
+        private void snapshotAgain() {
+            Entry e = byUuid.get(uuid);
+            if (e != null) {
+                snapshot(e);
+            }
+        }
+
+        @Override
+        public void countChanged(int previous, int current) {
+            snapshotAgain();
+            bean.countChanged(previous, current);
+        }
+
+        @Override
+        public void pinChanged(int vcpu, String previous, String current) {
+            snapshotAgain();
+            bean.pinChanged(vcpu, previous, current);
+        }
+
+        @Override
+        public void unplugPending(String message) {
+            snapshotAgain();
+            bean.unplugPending(message);
+        }
+
+        @Override
+        public void unplugSettled(Settlement settlement) {
+            snapshotAgain();
+            bean.unplugSettled(settlement);
+        }
     }
 
     private void publishNames() {

@@ -1,6 +1,8 @@
 package org.vcpuagent.agent;
 
+import org.vcpuagent.common.GeneratedLogins;
 import org.vcpuagent.common.SecretFiles;
+import org.vcpuagent.jmx.ReadOnlyRegistry;
 import org.vcpuagent.jolokia.JolokiaAuthenticator;
 import org.vcpuagent.jolokia.JolokiaUsers;
 
@@ -105,6 +107,7 @@ public final class LaunchPlan {
         AgentConfig config = AgentConfig.fromOptions(options);
 
         List<String> java = new ArrayList<>(jvmOptions());
+        java.add(ReadOnlyRegistry.OPENS);
         if (config.prometheus() != null) {
             java.addAll(prometheus(config));
         }
@@ -161,8 +164,18 @@ public final class LaunchPlan {
      */
     private List<String> jolokia(AgentConfig config) {
         AgentConfig.Jolokia j = config.jolokia();
+        Path passwordFile = j.passwordFile();
+        Path accessFile = j.accessFile();
+        if (passwordFile == null) {
+            // This runs as the agent's user, before its JVM: the agent's JMX connector then finds them made.
+            GeneratedLogins.Found generated = GeneratedLogins.ensure(config.stateDir());
+            passwordFile = generated.passwordFile();
+            accessFile = generated.accessFile();
+            warnings.println("Jolokia logins: the agent's generated logins, passwords in " + passwordFile + ", roles in "
+                    + accessFile);
+        }
         // The same check Jolokia's authenticator makes when it starts, made here so that nothing starts.
-        JolokiaUsers.load(j.passwordFile(), j.accessFile());
+        JolokiaUsers.load(passwordFile, accessFile);
         Path policy = shipped(config, "jolokia-access.xml", "Jolokia policy");
         Path settings = shipped(config, "jolokia.properties", "Jolokia settings");
         if (!isLoopback(j.host())) {
@@ -175,8 +188,8 @@ public final class LaunchPlan {
                 + ",authClass=org.vcpuagent.jolokia.JolokiaAuthenticator"
                 + ",restrictorClass=org.vcpuagent.jolokia.JolokiaRestrictor"
                 + ",executor=single";
-        return List.of("-D" + JolokiaAuthenticator.PASSWORD_FILE_PROPERTY + "=" + j.passwordFile().toAbsolutePath(),
-                "-D" + JolokiaAuthenticator.ACCESS_FILE_PROPERTY + "=" + j.accessFile().toAbsolutePath(),
+        return List.of("-D" + JolokiaAuthenticator.PASSWORD_FILE_PROPERTY + "=" + passwordFile.toAbsolutePath(),
+                "-D" + JolokiaAuthenticator.ACCESS_FILE_PROPERTY + "=" + accessFile.toAbsolutePath(),
                 "-javaagent:" + javaAgent(JOLOKIA_JAR) + "=" + options);
     }
 

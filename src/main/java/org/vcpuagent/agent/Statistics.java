@@ -71,7 +71,7 @@ final class Statistics {
             if (!failureLogged) {
                 failureLogged = true;
                 LOG.warn("vCPU statistics from {} cannot be read ({}): vCPU count changes made outside the agent "
-                        + "show only at the next refresh, and the wait, delay and halted columns stay empty",
+                        + "show only at the next periodic look, and the wait, delay and halted columns stay empty",
                         uri, e.getMessage());
             }
             return List.of();

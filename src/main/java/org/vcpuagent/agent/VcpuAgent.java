@@ -2,6 +2,7 @@ package org.vcpuagent.agent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.jmx.JmxPolicy;
 import org.vcpuagent.jmx.JmxRemoteServer;
 import org.vcpuagent.model.ConnectionStatus;
 
@@ -28,7 +29,7 @@ public final class VcpuAgent implements AutoCloseable {
         boolean several = specs.size() > 1;
         for (AgentConfig.ConnectionSpec spec : specs) {
             connections.add(new ConnectionOwner(several ? spec.alias() : null, spec.uri(), config.readOnly(),
-                    config.refreshInterval(), mbeanServer));
+                    config.refreshInterval(), mbeanServer, config.reservedCpus(spec.alias())));
         }
     }
 
@@ -46,7 +47,7 @@ public final class VcpuAgent implements AutoCloseable {
             }
             agent.jmx = JmxRemoteServer.start(mbeanServer, new JmxRemoteServer.Settings(config.jmxHost(),
                     config.jmxPort(), config.jmxPasswordFile(), config.jmxAccessFile(), config.jmxInsecure(),
-                    config.jmxTls()));
+                    config.jmxTls()), JmxPolicy.of(config.jmxJvmDiagnostics()));
             return agent;
         } catch (IOException | RuntimeException e) {
             agent.close();

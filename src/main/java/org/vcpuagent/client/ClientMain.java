@@ -53,8 +53,10 @@ public final class ClientMain {
             return OK;
         }
         VcpuAgentClient agent;
+        Login login;
         try {
-            agent = connect(cl);
+            login = login(cl);
+            agent = connect(cl, login);
         } catch (UsageException e) {
             return usageError(err, e.getMessage());
         } catch (Refused e) {
@@ -64,8 +66,8 @@ public final class ClientMain {
         try {
             output = new VerbRunner(agent, cl).run();
         } catch (SecurityException e) {
-            return fail(err, "permission denied" + (cl.user == null ? "" : " for user '" + cl.user + "'") + ": "
-                    + e.getMessage());
+            return fail(err, "permission denied" + (login.user() == null ? "" : " for user '" + login.user() + "'")
+                    + ": " + e.getMessage());
         } catch (RuntimeException e) {
             // The agent's refusal, DomainNotFoundException, UncheckedIOException: their messages say it all.
             return fail(err, e.getMessage() != null ? e.getMessage() : e.toString());
@@ -87,21 +89,26 @@ public final class ClientMain {
         }
     }
 
-    private static VcpuAgentClient connect(CommandLine cl) throws UsageException, Refused {
-        String password = cl.user == null ? null : secret(cl.passwordFile, "password file",
-                "password for " + cl.user, "--user " + cl.user + " needs --password-file");
+    /** The --user given, or the agent's generated admin login when this user can read it. */
+    private static Login login(CommandLine cl) throws UsageException, Refused {
+        if (cl.user == null) {
+            return Login.generated(cl.stateDir);
+        }
+        return Login.given(cl.user, secret(cl.passwordFile, "password file", "password for " + cl.user,
+                "--user " + cl.user + " needs --password-file"));
+    }
+
+    private static VcpuAgentClient connect(CommandLine cl, Login login) throws UsageException, Refused {
         ClientTls tls = cl.tls ? tls(cl) : null;
         try {
-            return VcpuAgentClient.connect(cl.url, cl.user, password, tls);
+            return VcpuAgentClient.connect(cl.url, login.user(), login.password(), tls);
         } catch (MalformedURLException e) {
             throw new UsageException("--url '" + cl.url + "' is not a JMX service URL: " + e.getMessage());
         } catch (IOException e) {
             String advice = TlsAdvice.explain(e, address(cl.url), tls);
             throw new Refused("cannot connect to " + cl.url + ": " + (advice != null ? advice : RemoteCall.describe(e)));
         } catch (SecurityException e) {
-            throw new Refused("cannot log in to " + cl.url + (cl.user == null
-                    ? " without a user name: " + e.getMessage() + " (give --user and --password-file)"
-                    : " as '" + cl.user + "': " + e.getMessage()));
+            throw new Refused(login.refused(cl.url, e.getMessage()));
         } catch (RuntimeException e) {
             throw new Refused("cannot connect to " + cl.url + ": " + RemoteCall.describe(e));
         }

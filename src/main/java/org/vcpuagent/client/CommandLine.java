@@ -14,6 +14,8 @@ final class CommandLine {
     final String url;
     final String user;
     final Path passwordFile;
+    /** Where to look for the agent's generated logins without {@link #user}; null for the default. */
+    final Path stateDir;
     /** The alias of the libvirt connection the domain is on; null to find it on whichever has it. */
     final String connection;
     final boolean tls;
@@ -24,8 +26,10 @@ final class CommandLine {
     final Path keyStore;
     final Path keyStorePasswordFile;
     final boolean json;
-    /** setvcpus: also change the persistent configuration. */
+    /** setvcpus, vcpupin, emulatorpin, placement --apply: also change the persistent configuration. */
     final boolean config;
+    /** placement: apply the plan, not only show it. */
+    final boolean apply;
     /** vcpuinfo: affinity as a cpulist instead of y/- per CPU. */
     final boolean pretty;
     final boolean help;
@@ -38,6 +42,7 @@ final class CommandLine {
         this.url = b.url;
         this.user = b.user;
         this.passwordFile = path(b.passwordFile);
+        this.stateDir = path(b.stateDir);
         this.connection = b.connection;
         this.tls = b.tls;
         this.trustStore = path(b.trustStore);
@@ -46,6 +51,7 @@ final class CommandLine {
         this.keyStorePasswordFile = path(b.keyStorePasswordFile);
         this.json = b.json;
         this.config = b.config;
+        this.apply = b.apply;
         this.pretty = b.pretty;
         this.help = b.help;
         this.verb = b.verb;
@@ -56,6 +62,7 @@ final class CommandLine {
         String url = VcpuAgentClient.DEFAULT_URL;
         String user;
         String passwordFile;
+        String stateDir;
         String connection;
         boolean tls;
         String trustStore;
@@ -64,6 +71,7 @@ final class CommandLine {
         String keyStorePasswordFile;
         boolean json;
         boolean config;
+        boolean apply;
         boolean pretty;
         boolean help;
         Verb verb;
@@ -103,15 +111,17 @@ final class CommandLine {
         switch (name) {
             case "--json" -> b.json = flag(name, inline);
             case "--config" -> b.config = flag(name, inline);
+            case "--apply" -> b.apply = flag(name, inline);
             case "--pretty" -> b.pretty = flag(name, inline);
             case "--tls" -> b.tls = flag(name, inline);
-            case "--url", "--user", "--password-file", "--connection", "--truststore", "--truststore-password-file",
-                 "--keystore", "--keystore-password-file" -> {
+            case "--url", "--user", "--password-file", "--state-dir", "--connection", "--truststore",
+                 "--truststore-password-file", "--keystore", "--keystore-password-file" -> {
                 String value = nonEmpty(name, inline != null ? inline : next(argv, ++i, name));
                 switch (name) {
                     case "--url" -> b.url = value;
                     case "--user" -> b.user = value;
                     case "--password-file" -> b.passwordFile = value;
+                    case "--state-dir" -> b.stateDir = value;
                     case "--connection" -> b.connection = value;
                     case "--truststore" -> b.trustStore = value;
                     case "--truststore-password-file" -> b.trustStorePasswordFile = value;
@@ -153,14 +163,15 @@ final class CommandLine {
             throw new UsageException(v.word + ": unexpected argument '" + b.positional.get(v.maxArgs)
                     + "' (usage: " + v.synopsis() + ")");
         }
-        if (b.config && v != Verb.SETVCPUS) {
-            throw new UsageException(v.word + ": --config is only for setvcpus");
-        }
+        checkConfigAndApply(v, n, b);
         if (b.pretty && v != Verb.VCPUINFO) {
             throw new UsageException(v.word + ": --pretty is only for vcpuinfo");
         }
         if (b.passwordFile != null && b.user == null) {
             throw new UsageException("--password-file needs --user");
+        }
+        if (b.stateDir != null && b.user != null) {
+            throw new UsageException("--state-dir is where the agent's generated logins are found: not with --user");
         }
         checkTls(b);
         if (v == Verb.SETVCPUS) {
@@ -168,6 +179,44 @@ final class CommandLine {
         }
         if (v == Verb.VCPUPIN && n >= 2) {
             wholeNumber(b.positional.get(1), "VCPU");
+        }
+        if (v == Verb.IOTHREADPIN) {
+            wholeNumber(b.positional.get(1), "ID");
+        }
+    }
+
+    /**
+     * --config only where it changes something persistent: the agent shows the running domain's pins, not the
+     * persistent configuration's, so a reading vcpupin or emulatorpin with --config would mislead.
+     */
+    private static void checkConfigAndApply(Verb v, int n, Builder b) throws UsageException {
+        if (b.apply && v != Verb.PLACEMENT) {
+            throw new UsageException(v.word + ": --apply is only for placement");
+        }
+        if (!b.config) {
+            return;
+        }
+        switch (v) {
+            case SETVCPUS -> { }
+            case VCPUPIN -> {
+                if (n < 3) {
+                    throw new UsageException("vcpupin: --config pins in the persistent configuration too: give VCPU "
+                            + "and CPULIST (the agent shows the running domain's pinning only)");
+                }
+            }
+            case EMULATORPIN -> {
+                if (n < 2) {
+                    throw new UsageException("emulatorpin: --config pins in the persistent configuration too: give "
+                            + "CPULIST (the agent shows the running domain's pinning only)");
+                }
+            }
+            case PLACEMENT -> {
+                if (!b.apply) {
+                    throw new UsageException("placement: --config needs --apply (a plan alone changes nothing)");
+                }
+            }
+            default -> throw new UsageException(v.word + ": --config is only for setvcpus, vcpupin and emulatorpin "
+                    + "with a CPULIST, and placement --apply");
         }
     }
 
@@ -252,7 +301,7 @@ final class CommandLine {
     /** The short usage printed after a usage error. */
     static String usage() {
         StringBuilder sb = new StringBuilder(600);
-        sb.append("usage: vcpu-agent client [--url URL] [--user USER [--password-file FILE]]\n"
+        sb.append("usage: vcpu-agent client [--url URL] [--user USER [--password-file FILE] | --state-dir DIR]\n"
                 + "         [--tls [--truststore FILE] [--keystore FILE]] [--connection ALIAS] [--json] VERB [ARGS]\n");
         sb.append("verbs:\n");
         for (Verb v : Verb.values()) {
@@ -266,9 +315,14 @@ final class CommandLine {
         return usage()
                 + "options:\n"
                 + "  --url URL             the agent's JMX service URL (default " + VcpuAgentClient.DEFAULT_URL + ")\n"
-                + "  --user USER           log in as USER (the agent's jmx.password.file)\n"
+                + "  --user USER           log in as USER (the agent's jmx.password.file); without it\n"
+                + "                        the client logs in as admin with the agent's generated logins\n"
+                + "                        when it can read them (as root or the agent's user)\n"
                 + "  --password-file FILE  read USER's password from the first line of FILE;\n"
                 + "                        without it the password is asked for on the terminal\n"
+                + "  --state-dir DIR       where the agent keeps its generated logins (its --state-dir);\n"
+                + "                        default: $STATE_DIRECTORY, /var/lib/vcpu-agent for root, else\n"
+                + "                        ${XDG_STATE_HOME:-~/.local/state}/vcpu-agent\n"
                 + "  --tls                 connect over TLS, for an agent with jmx.ssl.keystore set\n"
                 + "  --truststore FILE     TLS: trust the agent's certificate (or its CA) in FILE, PKCS12 or JKS;\n"
                 + "                        without it the JDK's CAs decide\n"
@@ -285,8 +339,12 @@ final class CommandLine {
                 + "                        name only one connection has is found; with list, only that\n"
                 + "                        connection's domains\n"
                 + "  --json                print one JSON object instead of virsh's layout\n"
-                + "  --config              setvcpus: also change the persistent configuration\n"
+                + "  --config              setvcpus, vcpupin and emulatorpin with a CPULIST, placement --apply:\n"
+                + "                        also change the persistent configuration (virsh --live --config)\n"
+                + "  --apply               placement: apply the plan (without it the plan is only shown)\n"
                 + "  --pretty              vcpuinfo: show affinity as a cpulist\n"
+                + "placement's POLICY:   dedicated[,prefer|,isolate|,require] or shared, then optionally\n"
+                + "                        ,emulator=share|isolate, e.g. dedicated,isolate,emulator=isolate\n"
                 + "exit status: 0 success, 1 the operation failed, 2 usage error\n";
     }
 }

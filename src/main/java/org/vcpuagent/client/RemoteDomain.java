@@ -2,6 +2,7 @@ package org.vcpuagent.client;
 
 import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.model.NumaTune;
 import org.vcpuagent.model.VcpuReading;
 
 import javax.management.Attribute;
@@ -35,12 +36,19 @@ public final class RemoteDomain {
     static final String PIN_VCPU_MAP = "pinVcpuMap";
     static final String PIN_EMULATOR = "pinEmulator";
     static final String REFRESH = "refresh";
+    static final String PIN_VCPU_LIVE_AND_CONFIG = "pinVcpuLiveAndConfig";
+    static final String PIN_EMULATOR_LIVE_AND_CONFIG = "pinEmulatorLiveAndConfig";
+    static final String PIN_IO_THREAD = "pinIoThread";
+    static final String PLAN_PLACEMENT = "planPlacement";
+    static final String APPLY_PLACEMENT = "applyPlacement";
+    static final String RESTORE_PLACEMENT = "restorePlacement";
 
     private static final String[] INT = {"int"};
     private static final String[] INT_BOOLEAN = {"int", "boolean"};
     private static final String[] INT_STRING = {"int", String.class.getName()};
     private static final String[] INT_BYTES = {"int", byte[].class.getName()};
     private static final String[] STRING = {String.class.getName()};
+    private static final String[] STRING_BOOLEAN = {String.class.getName(), "boolean"};
 
     private final MBeanServerConnection connection;
     private final ObjectName bean;
@@ -107,18 +115,40 @@ public final class RemoteDomain {
 
     /** The configured pinning of each vCPU as cpulist text, by vCPU number (virsh vcpupin). */
     public Map<Integer, String> pinInfo() {
-        TabularData table = (TabularData) attribute("PinInfo");
-        Map<Integer, String> out = new TreeMap<>();
-        for (Object row : table.values()) {
-            CompositeData r = (CompositeData) row;
-            out.put((Integer) r.get("key"), (String) r.get("value"));
-        }
-        return Collections.unmodifiableMap(out);
+        return byNumber((TabularData) attribute("PinInfo"), "key", "value");
     }
 
     /** Where the emulator threads may run, as cpulist text (virsh emulatorpin). */
     public String emulatorPin() {
         return (String) attribute("EmulatorPin");
+    }
+
+    /** The domain's IOThreads: each one's affinity as cpulist text, by IOThread id (virsh iothreadinfo). */
+    public Map<Integer, String> ioThreads() {
+        return byNumber((TabularData) attribute("IoThreads"), "id", "affinity");
+    }
+
+    /** A table's text column {@code value} by its number column {@code key}, in key order. */
+    private static Map<Integer, String> byNumber(TabularData table, String key, String value) {
+        Map<Integer, String> out = new TreeMap<>();
+        for (Object row : table.values()) {
+            CompositeData r = (CompositeData) row;
+            out.put((Integer) r.get(key), (String) r.get(value));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * The memory's NUMA tuning (virsh numatune), read from the agent's {@code NumaTune} text
+     * ({@code mode=strict nodeset=0}, or {@code none}: then mode and nodeset are empty).
+     */
+    public NumaTune numaTune() {
+        String text = (String) attribute("NumaTune");
+        int nodeset = text.indexOf(" nodeset=");
+        if (!text.startsWith("mode=") || nodeset < 0) {
+            return new NumaTune("", "");
+        }
+        return new NumaTune(text.substring("mode=".length(), nodeset), text.substring(nodeset + " nodeset=".length()));
     }
 
     /** 'libvirt', or where the vCPU data comes from instead and why. */
@@ -172,6 +202,51 @@ public final class RemoteDomain {
     /** Pins the emulator threads to host CPUs given as cpulist text (virsh emulatorpin). */
     public void pinEmulator(String cpulist) {
         invoke(PIN_EMULATOR, new Object[] {cpulist}, STRING);
+    }
+
+    /**
+     * As {@link #pinVcpu(int, String)}, and with {@code persistent} also in the persistent configuration
+     * (virsh vcpupin --live --config); the agent refuses that for a transient domain.
+     */
+    public void pinVcpu(int vcpu, String cpulist, boolean persistent) {
+        if (persistent) {
+            invoke(PIN_VCPU_LIVE_AND_CONFIG, new Object[] {vcpu, cpulist}, INT_STRING);
+        } else {
+            pinVcpu(vcpu, cpulist);
+        }
+    }
+
+    /** As {@link #pinEmulator(String)}, and with {@code persistent} also in the persistent configuration. */
+    public void pinEmulator(String cpulist, boolean persistent) {
+        if (persistent) {
+            invoke(PIN_EMULATOR_LIVE_AND_CONFIG, new Object[] {cpulist}, STRING);
+        } else {
+            pinEmulator(cpulist);
+        }
+    }
+
+    /** Pins one IOThread, by its id, to host CPUs given as cpulist text (virsh iothreadpin). */
+    public void pinIoThread(int id, String cpulist) {
+        invoke(PIN_IO_THREAD, new Object[] {id, cpulist}, INT_STRING);
+    }
+
+    /**
+     * The placement {@code policy} gives this domain, changing nothing: the agent's plan text, one line per vCPU
+     * ({@code vcpu 0 -> cpu 4}), one for the emulator threads ({@code emulator -> cpus 4-5}), then its warnings
+     * ({@code warning: ...}). See placement.md for the policy grammar.
+     */
+    public String planPlacement(String policy) {
+        return (String) invoke(PLAN_PLACEMENT, new Object[] {policy}, STRING);
+    }
+
+    /** Plans as {@link #planPlacement} and applies it, live and with {@code persistent} persistently too; all or nothing. */
+    public String applyPlacement(String policy, boolean persistent) {
+        return (String) invoke(APPLY_PLACEMENT, new Object[] {policy, persistent}, STRING_BOOLEAN);
+    }
+
+    /** Puts back the pinning the last {@link #applyPlacement} replaced; says what it put back. */
+    public String restorePlacement() {
+        return (String) invoke(RESTORE_PLACEMENT, null, null);
     }
 
     /** Has the agent read the domain from libvirt now and announce changes. */

@@ -6,8 +6,12 @@ enum Verb {
     VCPUINFO("vcpuinfo", "DOMAIN [--pretty]", 1, 1),
     VCPUCOUNT("vcpucount", "DOMAIN", 1, 1),
     SETVCPUS("setvcpus", "DOMAIN COUNT [--config]", 2, 2),
-    VCPUPIN("vcpupin", "DOMAIN [VCPU [CPULIST]]", 1, 3),
-    EMULATORPIN("emulatorpin", "DOMAIN [CPULIST]", 1, 2);
+    VCPUPIN("vcpupin", "DOMAIN [VCPU [CPULIST [--config]]]", 1, 3),
+    EMULATORPIN("emulatorpin", "DOMAIN [CPULIST [--config]]", 1, 2),
+    IOTHREADINFO("iothreadinfo", "DOMAIN", 1, 1),
+    IOTHREADPIN("iothreadpin", "DOMAIN ID CPULIST", 3, 3),
+    NUMATUNE("numatune", "DOMAIN", 1, 1),
+    PLACEMENT("placement", "DOMAIN POLICY [--apply [--config]]", 2, 2);
 
     final String word;
     final String arguments;

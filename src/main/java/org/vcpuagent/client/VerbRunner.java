@@ -1,5 +1,6 @@
 package org.vcpuagent.client;
 
+import org.vcpuagent.model.NumaTune;
 import org.vcpuagent.model.VcpuReading;
 
 import java.util.ArrayList;
@@ -52,6 +53,10 @@ final class VerbRunner {
             case SETVCPUS -> setvcpus(d);
             case VCPUPIN -> vcpupin(d);
             case EMULATORPIN -> emulatorpin(d);
+            case IOTHREADINFO -> iothreadinfo(d);
+            case IOTHREADPIN -> iothreadpin(d);
+            case NUMATUNE -> numatune(d);
+            case PLACEMENT -> placement(d);
         };
     }
 
@@ -155,7 +160,7 @@ final class VerbRunner {
         String cpulist = cl.optional(2);
         if (cpulist != null) {
             int vcpu = cl.number(1);
-            d.pinVcpu(vcpu, cpulist);
+            d.pinVcpu(vcpu, cpulist, cl.config);
             return cl.json ? pins(d, Map.of(vcpu, pinOf(d, vcpu))) : "";
         }
         Map<Integer, String> pins = d.pinInfo();
@@ -180,9 +185,14 @@ final class VerbRunner {
     }
 
     private static String pins(RemoteDomain d, Map<Integer, String> pins) {
-        JsonWriter json = about(d).name("pins").beginArray();
-        for (Map.Entry<Integer, String> e : pins.entrySet()) {
-            json.beginObject().member("vcpu", e.getKey()).member("cpulist", e.getValue()).endObject();
+        return cpulists(d, "pins", "vcpu", pins);
+    }
+
+    /** {@code {"domain", array: [{number: N, "cpulist": L}...]}}. */
+    private static String cpulists(RemoteDomain d, String array, String number, Map<Integer, String> cpulists) {
+        JsonWriter json = about(d).name(array).beginArray();
+        for (Map.Entry<Integer, String> e : cpulists.entrySet()) {
+            json.beginObject().member(number, e.getKey()).member("cpulist", e.getValue()).endObject();
         }
         return json.endArray().endObject() + "\n";
     }
@@ -190,13 +200,55 @@ final class VerbRunner {
     private String emulatorpin(RemoteDomain d) {
         String cpulist = cl.optional(1);
         if (cpulist != null) {
-            d.pinEmulator(cpulist);
+            d.pinEmulator(cpulist, cl.config);
             if (!cl.json) {
                 return "";
             }
         }
         String pin = d.emulatorPin();
         return cl.json ? about(d).member("emulatorPin", pin).endObject() + "\n" : VirshFormat.emulatorpin(pin);
+    }
+
+    private String iothreadinfo(RemoteDomain d) {
+        Map<Integer, String> threads = d.ioThreads();
+        return cl.json ? ioThreads(d, threads) : VirshFormat.iothreadinfo(threads);
+    }
+
+    private String iothreadpin(RemoteDomain d) {
+        int id = cl.number(1);
+        d.pinIoThread(id, cl.args.get(2));
+        if (!cl.json) {
+            return "";
+        }
+        String now = d.ioThreads().get(id);
+        if (now == null) {
+            throw new IllegalStateException("IOThread " + id + " of domain '" + d.name() + "' was pinned, then was gone");
+        }
+        return ioThreads(d, Map.of(id, now));
+    }
+
+    private static String ioThreads(RemoteDomain d, Map<Integer, String> threads) {
+        return cpulists(d, "ioThreads", "id", threads);
+    }
+
+    private String numatune(RemoteDomain d) {
+        NumaTune tune = d.numaTune();
+        if (!cl.json) {
+            return VirshFormat.numatune(tune.mode(), tune.nodeset());
+        }
+        boolean none = tune.mode().isEmpty();
+        return about(d).member("mode", none ? null : tune.mode()).member("nodeset", none ? null : tune.nodeset())
+                .endObject() + "\n";
+    }
+
+    private String placement(RemoteDomain d) {
+        String policy = cl.args.get(1);
+        String text = cl.apply ? d.applyPlacement(policy, cl.config) : d.planPlacement(policy);
+        if (!cl.json) {
+            return text.endsWith("\n") ? text : text + "\n";
+        }
+        JsonWriter json = about(d).member("applied", cl.apply).member("persistent", cl.config);
+        return PlanText.members(json, text, policy).endObject() + "\n";
     }
 
     /** A value for a table cell; "-" when the agent could not read it. */

@@ -154,4 +154,30 @@ final class VirshFormat {
                 + "----------------------------------\n"
                 + "       *: " + cpulist + '\n';
     }
+
+    /**
+     * {@code virsh iothreadinfo DOMAIN}: a table of IOThread id and cpulist; virsh's sentence when there are none
+     * (virsh gives it no newline of its own, the shell's empty line ends it).
+     */
+    static String iothreadinfo(Map<Integer, String> threads) {
+        if (threads.isEmpty()) {
+            return "No IOThreads found for the domain\n";
+        }
+        List<List<String>> rows = new java.util.ArrayList<>(threads.size());
+        for (Map.Entry<Integer, String> e : threads.entrySet()) {
+            rows.add(List.of(Integer.toString(e.getKey()), e.getValue()));
+        }
+        return table(List.of("IOThread ID", "CPU Affinity"), rows);
+    }
+
+    /**
+     * {@code virsh numatune DOMAIN}: one {@code %-15s: %s} line per parameter libvirt gave; nothing when it gave
+     * none (an empty {@code mode}).
+     */
+    static String numatune(String mode, String nodeset) {
+        if (mode.isEmpty()) {
+            return "";
+        }
+        return "numa_mode      : " + mode + "\nnuma_nodeset   : " + nodeset + "\n";
+    }
 }

@@ -21,6 +21,21 @@ public final class ObjectNames {
         return of("type=Domain" + connectionKey(connection) + ",name=" + value(domainName), domainName);
     }
 
+    /**
+     * {@code libvirt.vcpu:type=Vcpu[,connection=<alias>],name=<domain>,vcpu=<n>}: one vCPU's bean. The key is
+     * {@code name}, as on the Domain bean: Zabbix's bean discovery turns keys into macros but skips {@code domain}.
+     *
+     * @param connection the connection's alias, or null when the agent has only one connection
+     */
+    public static ObjectName vcpu(String connection, String domainName, int vcpu) {
+        return of("type=Vcpu" + connectionKey(connection) + ",name=" + value(domainName) + ",vcpu=" + vcpu, domainName);
+    }
+
+    /** Every vCPU bean, on every connection. */
+    public static ObjectName allVcpus() {
+        return of("type=Vcpu,*", "type=Vcpu");
+    }
+
     /** @param connection the connection's alias, or null when the agent has only one connection */
     public static ObjectName host(String connection) {
         return of("type=Host" + connectionKey(connection), connection);

@@ -6,6 +6,7 @@ import org.vcpuagent.domain.kernel.ThreadMapBuilder;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.model.NumaTune;
 import org.vcpuagent.model.VcpuInfo;
 import org.vcpuagent.model.VcpuReading;
 import org.vcpuagent.model.VcpuState;
@@ -34,6 +35,8 @@ public final class DomainVcpus implements AutoCloseable {
     private final VcpuWatch watch;
     private final CpuTimeFloor floor = new CpuTimeFloor();
     private final KernelVcpus kernel;
+    /** Written by the owner thread only ({@link #publishSnapshot}); read by collectors on any thread. */
+    private volatile VcpuSnapshot snapshot = VcpuSnapshot.NONE;
 
     /**
      * @param domain the handle, which this object now owns and closes
@@ -95,7 +98,12 @@ public final class DomainVcpus implements AutoCloseable {
                 throw e;
             }
             if (!watch.view().isStale()) {
-                owner.post(() -> watch.look(Look.THOROUGH));
+                // libvirt has just lost a vCPU thread: the owner marks it stale and asks QEMU which vCPUs
+                // exist, so that these rows leave out the ones QEMU no longer has.
+                owner.await("look at domain '" + name() + "' after virDomainGetVcpus failed", () -> {
+                    watch.look(Look.THOROUGH);
+                    return null;
+                });
             }
             return floored(StatisticsRows.of(domain, watch.view(), h));
         }
@@ -172,6 +180,11 @@ public final class DomainVcpus implements AutoCloseable {
         return stats.ageMillis();
     }
 
+    /** What collectors read: the owner's last snapshot, never a libvirt call. */
+    public VcpuSnapshot snapshot() {
+        return snapshot;
+    }
+
     // --- changes: libvirt is asked on the calling thread, the state follows on the owner ---
 
     /**
@@ -231,6 +244,69 @@ public final class DomainVcpus implements AutoCloseable {
         domain.pinEmulator(cpus.toBytes(host.get().mapLength()));
     }
 
+    // --- placement: IOThreads, NUMA tuning, persistent pins (each a libvirt call on the calling thread) ---
+
+    /**
+     * The pinning of the online vCPUs as the owner's last look saw it, by vCPU number; empty before the first
+     * look. No libvirt call: the owner reads it for the host's allocation on every look.
+     */
+    public List<CpuMap> publishedPins() {
+        VcpuView v = watch.view();
+        if (v.pins() == null || v.count() < 0) {
+            return List.of();
+        }
+        return v.pins().subList(0, Math.min(v.count(), v.pins().size()));
+    }
+
+    public boolean isPersistent() {
+        return domain.isPersistent();
+    }
+
+    /** Each IOThread's affinity by id; empty when the domain has none. */
+    public Map<Integer, CpuMap> ioThreads() {
+        return domain.ioThreads();
+    }
+
+    public void pinIoThread(int id, CpuMap cpus) {
+        domain.pinIoThread(id, cpus.toBytes(host.get().mapLength()));
+    }
+
+    public NumaTune numaTune() {
+        return domain.numaTune();
+    }
+
+    /** The running domain's XML, for what no API call gives (per-guest-cell {@code <memnode>} bindings). */
+    public String xml() {
+        return domain.xml();
+    }
+
+    /**
+     * Pins an online vCPU live and, with {@code persistent}, in the persistent configuration too.
+     *
+     * @throws IllegalArgumentException for {@code persistent} on a transient domain, before anything changes
+     */
+    public void pinVcpu(int vcpu, CpuMap cpus, boolean persistent) {
+        checkPersistent(persistent, "vCPU " + vcpu);
+        domain.pinVcpu(vcpu, cpus.toBytes(host.get().mapLength()), persistent);
+        owner.await("announce the new pinning of domain '" + name() + "'", () -> {
+            watch.pinsChanged();
+            return null;
+        });
+    }
+
+    public void pinEmulator(CpuMap cpus, boolean persistent) {
+        checkPersistent(persistent, "the emulator threads");
+        domain.pinEmulator(cpus.toBytes(host.get().mapLength()), persistent);
+    }
+
+    private void checkPersistent(boolean persistent, String what) {
+        if (persistent && !domain.isPersistent()) {
+            throw new IllegalArgumentException("cannot pin " + what + " of domain '" + name() + "' persistently: "
+                    + "it is transient (started from XML, not defined) and has no persistent configuration; "
+                    + "pin it live (persistent = false) or define the domain first");
+        }
+    }
+
     /** Asks the owner to look again now, and waits for it: an explicit refresh. */
     public void lookNow() {
         owner.await("look at domain '" + name() + "' again", () -> {
@@ -245,6 +321,20 @@ public final class DomainVcpus implements AutoCloseable {
     public void look(Look depth) {
         watch.look(depth);
         kernel.maintain(depth);
+    }
+
+    /**
+     * Reads the vCPU rows again (joined with the last bulk statistics) and publishes them for collectors, with
+     * the count the last look accepted; on the owner thread only.
+     */
+    public VcpuSnapshot publishSnapshot() {
+        List<VcpuReading> rows = vcpus();
+        VcpuView v = watch.view();
+        int count = v.count() >= 0 ? v.count() : rows.size();
+        VcpuSnapshot next = VcpuSnapshot.next(snapshot, rows, count, maxVcpus(), v.staleReason(), v.pending() != null, System.nanoTime(),
+                System.currentTimeMillis());
+        snapshot = next;
+        return next;
     }
 
     /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */

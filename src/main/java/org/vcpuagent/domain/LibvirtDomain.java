@@ -7,10 +7,12 @@ import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.libvirt.QemuMonitor;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.DomainVcpuStats;
+import org.vcpuagent.model.NumaTune;
 import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuInfo;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -82,6 +84,34 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
 
     void pinEmulator(byte[] cpumap) {
         run(() -> domain.pinEmulator(cpumap));
+    }
+
+    boolean isPersistent() {
+        return ask(domain::isPersistent);
+    }
+
+    void pinVcpu(int vcpu, byte[] cpumap, boolean persistent) {
+        run(() -> domain.pinVcpu(vcpu, cpumap, persistent));
+    }
+
+    void pinEmulator(byte[] cpumap, boolean persistent) {
+        run(() -> domain.pinEmulator(cpumap, persistent));
+    }
+
+    Map<Integer, CpuMap> ioThreads() {
+        return ask(domain::ioThreads);
+    }
+
+    void pinIoThread(int id, byte[] cpumap) {
+        run(() -> domain.pinIoThread(id, cpumap));
+    }
+
+    String xml() {
+        return ask(domain::xmlDesc);
+    }
+
+    NumaTune numaTune() {
+        return ask(domain::numaTune);
     }
 
     /** This domain's bulk statistics, asked for alone (when the connection's last read lacks them). */

@@ -17,10 +17,8 @@ import javax.management.RuntimeOperationsException;
 import javax.management.remote.JMXPrincipal;
 import javax.management.remote.MBeanServerForwarder;
 import javax.security.auth.Subject;
-import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.rmi.server.RemoteServer;
 import java.rmi.server.ServerNotActiveException;
@@ -35,13 +33,14 @@ import java.util.stream.Collectors;
  * {@value #LOGGER}: every attribute write and operation on {@code libvirt.vcpu:*} beans, whatever
  * its outcome, and every refused write, invoke, create or unregister on any bean.
  *
- * <p>It must sit in front of the JDK's access-file controller, so that the attempts of read-only
- * users, which that controller refuses before any MBean is reached, are logged too: install it with
- * {@code JMXConnectorServer.setMBeanServerForwarder} after the connector has started (the connector
- * puts its access controller in front of the MBean server during {@code start()}, and every
- * forwarder set later goes in front of what is there).
+ * <p>It must sit in front of the {@link PolicyForwarder} and the JDK's access-file controller, so that
+ * what they refuse before any MBean is reached is logged too: install it with
+ * {@code JMXConnectorServer.setMBeanServerForwarder} after the connector has started and after the
+ * policy (the connector puts its access controller in front of the MBean server during {@code start()},
+ * and every forwarder set later goes in front of what is there). Jolokia's changes come through
+ * {@link #record} instead.
  */
-public final class AuditForwarder implements InvocationHandler {
+public final class AuditForwarder extends ForwarderProxy {
 
     /** The logger audit lines go to; logback.xml gives it its own file. */
     public static final String LOGGER = "org.vcpuagent.audit";
@@ -52,42 +51,18 @@ public final class AuditForwarder implements InvocationHandler {
     /** Stands for "no name given" in createMBean/registerMBean; never an agent bean. */
     private static final ObjectName ANY = ObjectName.WILDCARD;
 
-    private volatile MBeanServer next;
-
     private AuditForwarder() {
+        super("the audit forwarder");
     }
 
     /** A new forwarder, not yet connected to an MBean server. */
     public static MBeanServerForwarder create() {
-        return (MBeanServerForwarder) Proxy.newProxyInstance(AuditForwarder.class.getClassLoader(),
-                new Class<?>[] {MBeanServerForwarder.class}, new AuditForwarder());
+        return new AuditForwarder().asForwarder();
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    Object forward(Method method, Object[] args, MBeanServer target) throws Throwable {
         String name = method.getName();
-        int arity = args == null ? 0 : args.length;
-        if (method.getDeclaringClass() == Object.class) {
-            return switch (name) {
-                case "equals" -> proxy == args[0];
-                case "hashCode" -> System.identityHashCode(proxy);
-                default -> "AuditForwarder in front of " + next;
-            };
-        }
-        if (name.equals("getMBeanServer") && arity == 0) {
-            return next;
-        }
-        if (name.equals("setMBeanServer") && arity == 1) {
-            if (args[0] == null) {
-                throw new IllegalArgumentException("the audit forwarder needs an MBean server to forward to");
-            }
-            next = (MBeanServer) args[0];
-            return null;
-        }
-        MBeanServer target = next;
-        if (target == null) {
-            throw new IllegalStateException("the audit forwarder has no MBean server yet");
-        }
         ObjectName mbean = targetOf(name, args);
         boolean change = mbean != null;
         Object result;
@@ -100,9 +75,10 @@ public final class AuditForwarder implements InvocationHandler {
             }
             throw thrown;
         }
-        // Every successful change is audited, on any bean: DiagnosticCommand or HotSpotDiagnostic
-        // operations by a readwrite user are more dangerous than a vCPU change.
-        if (change) {
+        // Every successful change is audited, on any bean (with jmx.jvm.diagnostics on, DiagnosticCommand
+        // or HotSpotDiagnostic operations are more dangerous than a vCPU change); the read-only operations
+        // JConsole's Threads tab invokes every few seconds are reads, not changes.
+        if (change && !(name.equals("invoke") && JmxPolicy.isRead(mbean, (String) args[1]))) {
             auditSuccess(name, args, mbean, result);
         }
         return result;
@@ -185,8 +161,18 @@ public final class AuditForwarder implements InvocationHandler {
     }
 
     private static void write(ObjectName mbean, String action, String request, String outcome) {
-        AUDIT.info(AuditLine.format(Instant.now(), principal(), remote(), mbean == ANY ? null : mbean, action,
-                request, outcome));
+        record(principal(), remote(), mbean == ANY ? null : mbean, action, request, outcome);
+    }
+
+    /**
+     * Writes one audit line for a change that came another way than the RMI connector (Jolokia): the same
+     * logger, the same keys.
+     *
+     * @param mbean null when the change names no MBean
+     */
+    public static void record(String principal, String remote, ObjectName mbean, String action, String request,
+                              String outcome) {
+        AUDIT.info(AuditLine.format(Instant.now(), principal, remote, mbean, action, request, outcome));
     }
 
     /** What the MBean server's wrappers hide: the exception the bean or the access controller threw. */

@@ -139,7 +139,7 @@ public final class AuditLine {
     // --- rendering of requests and results ---
 
     /** {@code name(arg, ...)}. */
-    static String call(String operation, Object[] args) {
+    public static String call(String operation, Object[] args) {
         StringBuilder b = new StringBuilder(operation).append('(');
         if (args != null) {
             for (int i = 0; i < args.length; i++) {
@@ -153,7 +153,7 @@ public final class AuditLine {
     }
 
     /** An argument or attribute value: strings quoted, byte[] as hex, arrays element by element. */
-    static String value(Object o) {
+    public static String value(Object o) {
         return cut(render(o), MAX_VALUE);
     }
 
@@ -192,7 +192,7 @@ public final class AuditLine {
     }
 
     /** A return value: strings as they are, everything else as {@link #value}. */
-    static String result(Object o) {
+    public static String result(Object o) {
         return o instanceof String s ? cut(s, MAX_VALUE) : value(o);
     }
 

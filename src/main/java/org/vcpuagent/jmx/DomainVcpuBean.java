@@ -9,6 +9,7 @@ import org.vcpuagent.domain.Settlement;
 import org.vcpuagent.domain.VcpuChangeListener;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.placement.PlacementDesk;
 
 import javax.management.ObjectName;
 import javax.management.openmbean.TabularData;
@@ -32,6 +33,8 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
     private final Notifier notifier;
     /** Set once, right after construction: the domain layer needs this bean as its listener. */
     private volatile DomainVcpus vcpus;
+    /** Set once, right after {@link #serve}, before registration. */
+    private volatile DomainPlacement placement;
 
     /**
      * @param connection   the connection's alias for the ObjectName, or null with a single connection
@@ -53,6 +56,11 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
         this.vcpus = domainVcpus;
     }
 
+    /** Connects the bean to its connection's placement desk; once, after {@link #serve}, before registration. */
+    public void servePlacement(PlacementDesk desk) {
+        this.placement = new DomainPlacement(name, vcpus, desk);
+    }
+
     /** {@code libvirt.vcpu:type=Domain,name=<name>}, quoted when the name needs it (single connection). */
     public static ObjectName objectName(String domainName) {
         return ObjectNames.domain(null, domainName);
@@ -65,7 +73,8 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
     /** This bean wrapped with its descriptions and notifications, ready to register. */
     public DescribedMBean<DomainVcpuMXBean> asMBean() {
         return new DescribedMBean<>(this, DomainVcpuMXBean.class, notifier.emitter(),
-                Map.of("Vcpus", VcpuTable.TABLE_TYPE, "Affinity", VcpuTable.AFFINITY_TYPE));
+                Map.of("Vcpus", VcpuTable.TABLE_TYPE, "Affinity", VcpuTable.AFFINITY_TYPE,
+                        "IoThreads", PlacementTables.IO_THREADS));
     }
 
     // --- attributes ---
@@ -195,6 +204,66 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
         run(() -> vcpus.lookNow());
     }
 
+    // --- placement, IOThreads, persistent pins ---
+
+    @Override
+    public TabularData getIoThreads() {
+        return PlacementTables.ioThreads(ask(() -> vcpus.ioThreads()));
+    }
+
+    @Override
+    public String getNumaTune() {
+        return DomainPlacement.numaTuneText(ask(() -> vcpus.numaTune()));
+    }
+
+    @Override
+    public void pinVcpuLiveAndConfig(int vcpu, String cpulist) {
+        HostInfo h = host.get();
+        checkVcpu(vcpu);
+        CpuMap map = cpus(cpulist, h, "vCPU " + vcpu);
+        run(() -> vcpus.pinVcpu(vcpu, map, true));
+    }
+
+    @Override
+    public void pinEmulatorLiveAndConfig(String cpulist) {
+        CpuMap map = cpus(cpulist, host.get(), "the emulator threads");
+        run(() -> vcpus.pinEmulator(map, true));
+    }
+
+    @Override
+    public void pinIoThread(int id, String cpulist) {
+        CpuMap map = cpus(cpulist, host.get(), "IOThread " + id);
+        String before = ask(() -> placement.pinIoThread(id, map));
+        notifier.send(Notifications.IOTHREAD_PIN_CHANGED, "IOThread " + id + " of domain '" + name + "' pinned to "
+                + map.toCpuList() + " (was " + before + ")", Notifications.pinChange(id, before, map.toCpuList()));
+    }
+
+    @Override
+    public String planPlacement(String policy) {
+        return plainly(() -> placement.plan(policy));
+    }
+
+    @Override
+    public String applyPlacement(String policy, boolean persistent) {
+        return plainly(() -> placement.apply(policy, persistent));
+    }
+
+    @Override
+    public String restorePlacement() {
+        return plainly(() -> placement.restore());
+    }
+
+    /** Placement errors may wrap ours or libvirt's: only the message, in a JDK type, crosses the wire. */
+    private <T> T plainly(Supplier<T> call) {
+        try {
+            return ask(call);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+    }
+
     // --- what the domain layer saw, sent as notifications (on the owner thread) ---
 
     @Override
@@ -244,24 +313,29 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
     }
 
     private void run(Runnable call) {
-        ask(() -> {
+        try {
             call.run();
-            return null;
-        });
+        } catch (DomainCallException e) {
+            throw forClient(e);
+        }
+    }
+
+    private <T> T ask(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (DomainCallException e) {
+            throw forClient(e);
+        }
     }
 
     /**
      * Only JDK exception types cross the wire: a JConsole without our jar could not unmarshal ours, and would
      * show a ClassNotFoundException instead of libvirt's message.
      */
-    private <T> T ask(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (DomainCallException e) {
-            if (e.isDomainGone()) {
-                onDomainGone.run();
-            }
-            throw new IllegalStateException(e.getMessage());
+    private IllegalStateException forClient(DomainCallException e) {
+        if (e.isDomainGone()) {
+            onDomainGone.run();
         }
+        return new IllegalStateException(e.getMessage());
     }
 }

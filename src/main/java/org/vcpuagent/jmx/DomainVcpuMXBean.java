@@ -92,6 +92,54 @@ public interface DomainVcpuMXBean {
             @Description(name = "cpulist", value = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 "
                     + "(^N excludes CPU N; r = all); CPUs 0 to PresentCpus - 1 of the Host MBean.") String cpulist);
 
+    /** The cpulist parameter's description. */
+    String CPULIST = "Host CPUs as cpulist text, e.g. 0-3,8 or 0-7,^2 (^N excludes CPU N; r = all); CPUs 0 to "
+            + "PresentCpus - 1 of the Host MBean.";
+
+    /** The persistent parameter's description. */
+    String PERSISTENT = "true: also the persistent configuration (fails for transient domains); false: the running "
+            + "domain only.";
+
+    @Description("The domain's IOThreads (virsh iothreadinfo): one row per IOThread, its id and affinity.")
+    TabularData getIoThreads();
+
+    @Description("The domain's NUMA memory tuning (virsh numatune): mode=strict|preferred|interleave|restrictive "
+            + "nodeset=N, or none.")
+    String getNumaTune();
+
+    @Description("Pins one vCPU of the running domain and in its persistent configuration, so the pin survives a "
+            + "restart (virsh vcpupin --live --config); refused for transient domains.")
+    void pinVcpuLiveAndConfig(
+            @Description(name = "vcpu", value = "The vCPU number, from 0 to VcpuCount - 1.") int vcpu,
+            @Description(name = "cpulist", value = CPULIST) String cpulist);
+
+    @Description("Pins the emulator threads of the running domain and in its persistent configuration (virsh "
+            + "emulatorpin --live --config); refused for transient domains.")
+    void pinEmulatorLiveAndConfig(
+            @Description(name = "cpulist", value = CPULIST) String cpulist);
+
+    @Description("Pins one IOThread of the running domain (virsh iothreadpin --live).")
+    void pinIoThread(
+            @Description(name = "id", value = "The IOThread id, as IoThreads lists it.") int id,
+            @Description(name = "cpulist", value = CPULIST) String cpulist);
+
+    @Description("A dry run: the placement a policy gives this domain, one line per vCPU (vcpu 0 -> cpu 4) and one "
+            + "for the emulator threads; changes nothing. Refused, saying why and what would fit, when the host "
+            + "cannot meet it.")
+    String planPlacement(
+            @Description(name = "policy", value = "dedicated or shared; with dedicated optionally prefer, isolate or "
+                    + "require; optionally emulator=share|isolate; comma-separated, e.g. dedicated,isolate.")
+            String policy);
+
+    @Description("Computes the same plan as planPlacement and applies it live and, if asked, persistently. All or "
+            + "nothing: when a pin fails the pins already made are put back. restorePlacement undoes it.")
+    String applyPlacement(
+            @Description(name = "policy", value = "As for planPlacement.") String policy,
+            @Description(name = "persistent", value = PERSISTENT) boolean persistent);
+
+    @Description("Puts back the pinning the last applyPlacement replaced.")
+    String restorePlacement();
+
     @Description("Reads the vCPU count and pinning from libvirt now and sends a notification for "
             + "every change since the last look.")
     void refresh();

@@ -4,10 +4,13 @@ import org.vcpuagent.common.Notifier;
 import org.vcpuagent.model.ConnectionStatus;
 import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.placement.Conflict;
+import org.vcpuagent.placement.PlacementSnapshot;
 
 import javax.management.MBeanNotificationInfo;
 import javax.management.Notification;
 import javax.management.ObjectName;
+import javax.management.openmbean.TabularData;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.function.IntSupplier;
@@ -27,11 +30,17 @@ public final class HostBean implements HostMXBean {
     public static final String DOMAIN_DISAPPEARED = "libvirt.vcpu.domain.disappeared";
     public static final String CONNECTION_LOST = "libvirt.vcpu.connection.lost";
     public static final String CONNECTION_RESTORED = "libvirt.vcpu.connection.restored";
+    /** A placement conflict appeared or cleared; user data is a {@link PlacementTables#CONFLICT_CHANGE} record. */
+    public static final String PLACEMENT_CONFLICT = "libvirt.vcpu.placement.conflict";
 
     private final Supplier<ConnectionStatus> status;
     private final IntSupplier domainCount;
     private final Runnable refresh;
     private final Notifier notifier;
+    /** Set once by the owner before the bean is registered. */
+    private volatile Supplier<PlacementSnapshot> placement = () -> {
+        throw new IllegalStateException("this connection computes no placement");
+    };
 
     /**
      * @param status      the owner's latest status
@@ -43,17 +52,30 @@ public final class HostBean implements HostMXBean {
         this.domainCount = domainCount;
         this.refresh = refresh;
         this.notifier = new Notifier(name, new MBeanNotificationInfo(new String[] {DOMAIN_APPEARED,
-            DOMAIN_DISAPPEARED, CONNECTION_LOST, CONNECTION_RESTORED}, Notification.class.getName(),
+            DOMAIN_DISAPPEARED, CONNECTION_LOST, CONNECTION_RESTORED, PLACEMENT_CONFLICT}, Notification.class.getName(),
             "domain.appeared / domain.disappeared: a domain started or stopped and its DomainVcpu MBean was "
             + "registered or unregistered (user data: its ObjectName); connection.lost / connection.restored: "
-            + "the libvirt connection broke (message: why) or came back."));
+            + "the libvirt connection broke (message: why) or came back; placement.conflict: a Conflicts row "
+            + "appeared or cleared (user data: the row and cleared)."));
     }
 
     public DescribedMBean<HostMXBean> asMBean() {
-        return new DescribedMBean<>(this, HostMXBean.class, notifier.emitter());
+        return new DescribedMBean<>(this, HostMXBean.class, notifier.emitter(), java.util.Map.of(
+                "Topology", PlacementTables.TOPOLOGY, "Allocation", PlacementTables.ALLOCATION,
+                "Conflicts", PlacementTables.CONFLICTS));
+    }
+
+    /** Where the placement tables come from: the owner's latest snapshot. */
+    public void servePlacement(Supplier<PlacementSnapshot> snapshot) {
+        this.placement = snapshot;
     }
 
     // --- announcements, sent by the owner thread ---
+
+    public void placementConflict(Conflict c, boolean appeared) {
+        notifier.send(PLACEMENT_CONFLICT, (appeared ? "placement conflict: " : "placement conflict cleared: ")
+                + c.describe(), PlacementTables.conflictChange(c, !appeared));
+    }
 
     /** A domain bean was registered ({@code appeared}) or unregistered. */
     public void domainChanged(boolean appeared, String domainName, ObjectName bean) {
@@ -149,6 +171,21 @@ public final class HostBean implements HostMXBean {
     @Override
     public String getLastError() {
         return status.get().lastError();
+    }
+
+    @Override
+    public TabularData getTopology() {
+        return PlacementTables.topology(placement.get().topology());
+    }
+
+    @Override
+    public TabularData getAllocation() {
+        return PlacementTables.allocation(placement.get().allocation());
+    }
+
+    @Override
+    public TabularData getConflicts() {
+        return PlacementTables.conflicts(placement.get().conflicts());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.vcpuagent.jmx;
 
+import javax.management.openmbean.TabularData;
+
 /** The libvirt connection and its host, registered as {@code libvirt.vcpu:type=Host}. */
 @Description("The libvirt connection the agent watches, and the host's CPUs as libvirt describes them.")
 public interface HostMXBean {
@@ -47,6 +49,20 @@ public interface HostMXBean {
     @Description("The last error met while talking to libvirt, with its time; empty when the last "
             + "refresh succeeded.")
     String getLastError();
+
+    @Description("One row per host CPU, from libvirt's capabilities and CPU map: cpu, online, pinnable (inside "
+            + "libvirt's CPU maps and online), numaNode, socket, die, core, siblings (cpulist), reserved "
+            + "(host.reserved.cpus), isolated (the kernel's isolcpus, when the host is this machine).")
+    TabularData getTopology();
+
+    @Description("One row per host CPU: every vCPU (domain:vcpu), emulator (domain:emulator) and IOThread "
+            + "(domain:iothreadN) whose affinity includes it, how many are pinned there exclusively, how many float.")
+    TabularData getAllocation();
+
+    @Description("Placement conflicts, empty when all is well: exclusive-overlap, exclusive-shared, smt-sibling, "
+            + "numa, reserved, offline; each names the domains, threads and CPUs. Notification "
+            + "libvirt.vcpu.placement.conflict when a row appears or clears.")
+    TabularData getConflicts();
 
     @Description("Refreshes the list of domains and the host's CPUs from libvirt now.")
     void refresh();

@@ -2,7 +2,7 @@ package org.vcpuagent.jmx;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vcpuagent.common.SecretFiles;
+import org.vcpuagent.common.LoginFiles;
 
 import javax.management.MBeanServer;
 import javax.management.Notification;
@@ -17,9 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.rmi.AlreadyBoundException;
 import java.rmi.NoSuchObjectException;
-import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
@@ -47,6 +45,11 @@ public final class JmxRemoteServer implements AutoCloseable {
     /** The JDK's environment keys for its password and access files (as its own agent sets them). */
     private static final String PASSWORD_FILE = "jmx.remote.x.password.file";
     private static final String ACCESS_FILE = "jmx.remote.x.access.file";
+    /**
+     * "false": the JDK keeps the password file as it is. Clients read the generated one in clear text, and the
+     * JDK's rewrite would also reformat a file its administrator edits.
+     */
+    private static final String HASH_PASSWORDS = "jmx.remote.x.password.toHashes";
 
     /** Only a user name and a password (a String[]) may be deserialized before authentication. */
     private static final String CREDENTIALS_FILTER = String.class.getName() + ";!*";
@@ -96,31 +99,33 @@ public final class JmxRemoteServer implements AutoCloseable {
         return env;
     }
 
+    /** {@link #start(MBeanServer, Settings, JmxPolicy)} with the {@linkplain JmxPolicy#standard() standard policy}. */
+    public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s) throws IOException {
+        return start(mbeanServer, s, JmxPolicy.standard());
+    }
+
     /**
      * Starts the connector in the steps of the JDK's own agent: check the settings, make the sockets,
-     * create the registry, build the connector's environment, then start the connector and bind it.
-     * Every refusal comes before anything listens.
+     * build the connector's environment, start the connector with its policy and audit in front, then
+     * serve its stub from a read-only registry on the same port. Every refusal comes before anything listens.
      *
-     * @throws IllegalArgumentException naming the unsafe or broken setting and the fix
+     * @param policy what logged-in users may change beyond what the access file says
+     * @throws IllegalArgumentException naming the unsafe or broken setting and the fix, or the JVM option the
+     *         read-only registry needs
      * @throws IOException when the port cannot be had
      */
-    public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s) throws IOException {
+    public static JmxRemoteServer start(MBeanServer mbeanServer, Settings s, JmxPolicy policy) throws IOException {
         InetAddress address = InetAddress.getByName(s.host());
-        checkSecurity(s, address.isLoopbackAddress());
+        checkSecurity(s);
+        ReadOnlyRegistry.constructor();
         Sockets sockets = Sockets.of(address, s.tls());
         int port = s.port() == 0 ? freePort(address) : s.port();
         advertise(s.host(), address);
-        Registry registry = createRegistry(s.host(), port, sockets);
         Map<String, Object> env = environment(s, sockets);
-        RMIConnectorServer server;
-        try {
-            server = bind(registry, new JMXServiceURL("rmi", s.host(), port), env, sockets, mbeanServer);
-        } catch (IOException | RuntimeException e) {
-            unexport(registry);
-            throw e;
-        }
-        JmxRemoteServer started = new JmxRemoteServer(registry, server, s.host(), port, s.passwordFile() != null,
-                address.isLoopbackAddress(), s.tls());
+        env.put(RMIConnectorServer.SERIAL_FILTER_PATTERN, CallFilter.PATTERN);
+        Bound bound = bind(new JMXServiceURL("rmi", s.host(), port), env, sockets, mbeanServer, policy);
+        JmxRemoteServer started = new JmxRemoteServer(bound.registry(), bound.server(), s.host(), port,
+                s.passwordFile() != null, address.isLoopbackAddress(), s.tls());
         started.logSecurity();
         return started;
     }
@@ -151,15 +156,6 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
     }
 
-    private static Registry createRegistry(String host, int port, Sockets sockets) throws IOException {
-        try {
-            return LocateRegistry.createRegistry(port, sockets.client(), sockets.server());
-        } catch (IOException e) {
-            throw new IOException("cannot listen for JMX on " + host + ":" + port + ": " + e.getMessage()
-                    + " (is another agent or program using that port? choose another with --jmx-port)", e);
-        }
-    }
-
     /** The connector's environment: its sockets, what may be deserialized before login, and who may log in. */
     private static Map<String, Object> environment(Settings s, Sockets sockets) {
         Map<String, Object> env = new HashMap<>();
@@ -171,35 +167,48 @@ public final class JmxRemoteServer implements AutoCloseable {
         if (s.passwordFile() != null) {
             env.put(PASSWORD_FILE, s.passwordFile().toString());
             env.put(ACCESS_FILE, s.accessFile().toString());
+            env.put(HASH_PASSWORDS, "false");
         }
         return env;
     }
 
+    /** A started connector and the registry that serves its stub. */
+    private record Bound(RMIConnectorServer server, Registry registry) {
+    }
+
     /**
-     * Starts the connector on the registry's port and binds its stub into the registry directly (not
-     * through JNDI, which would have to connect back to the registry, over TLS and with a client
-     * certificate when those are on). Stops the connector again when that fails.
+     * Starts the connector on the port, puts the policy and then the audit in front of the MBean server,
+     * and only then serves its stub from a read-only registry on the same port (one listening socket, as
+     * the socket factories are equal): no client can reach the connector without them. Stops the connector
+     * again when anything fails.
      */
-    private static RMIConnectorServer bind(Registry registry, JMXServiceURL url, Map<String, Object> env,
-                                           Sockets sockets, MBeanServer mbeanServer) throws IOException {
+    private static Bound bind(JMXServiceURL url, Map<String, Object> env, Sockets sockets, MBeanServer mbeanServer,
+                              JmxPolicy policy) throws IOException {
         RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(url.getPort(), sockets.client(), sockets.server(), env);
         RMIConnectorServer server = new RMIConnectorServer(url, env, rmiServer, mbeanServer);
         try {
             server.start();
-            // start() put the access-file controller in front of the MBean server; the audit goes in
-            // front of that, so it also sees what the controller refuses. It is in place before the
-            // stub is bound, so no client can reach the connector without it.
+        } catch (IOException e) {
+            throw new IOException("cannot listen for JMX on " + url.getHost() + ":" + url.getPort() + ": "
+                    + e.getMessage() + " (is another agent or program using that port? choose another with "
+                    + "--jmx-port)", e);
+        }
+        try {
+            // start() put the access-file controller in front of the MBean server; each forwarder set later
+            // goes in front of what is there: the policy, then the audit, which so sees every refusal.
+            server.setMBeanServerForwarder(PolicyForwarder.create(policy, mbeanServer));
             server.setMBeanServerForwarder(AuditForwarder.create());
             server.addNotificationListener(JmxRemoteServer::logConnection, null, null);
-            registry.bind(BINDING, rmiServer.toStub());
-            return server;
-        } catch (IOException | RuntimeException | AlreadyBoundException e) {
+            Registry registry = ReadOnlyRegistry.create(url.getPort(), sockets.client(), sockets.server(), BINDING,
+                    rmiServer.toStub());
+            return new Bound(server, registry);
+        } catch (IOException | RuntimeException e) {
             try {
                 server.stop();
             } catch (IOException | RuntimeException stop) {
                 e.addSuppressed(stop);
             }
-            throw e instanceof IOException io ? io : new IOException("cannot start the JMX connector: " + e.getMessage(), e);
+            throw e;
         }
     }
 
@@ -216,7 +225,8 @@ public final class JmxRemoteServer implements AutoCloseable {
                     + "trusts can change domains, and the audit log names it anonymous (add a password and an "
                     + "access file for roles and named users)");
         } else {
-            LOG.warn("JMX authentication is off: anyone who can reach {}:{} can change domains", host, port);
+            LOG.warn("JMX authentication is off (jmx.insecure): anyone who can reach {}:{} can change every domain, "
+                    + "and through the JVM's own MBeans act as the agent's user", host, port);
         }
     }
 
@@ -233,23 +243,23 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
     }
 
-    private static void checkSecurity(Settings s, boolean loopback) {
+    /**
+     * No connector without authentication unless asked for by name ({@code insecure}), or unless TLS client
+     * certificates are the authentication; login files are checked as a pair ({@link LoginFiles}).
+     */
+    private static void checkSecurity(Settings s) {
         if (s.passwordFile() == null && s.accessFile() != null) {
             throw new IllegalArgumentException("an access file (" + s.accessFile() + ") was given without a password "
                     + "file: give --jmx-password-file too, or neither");
         }
         boolean clientCertificates = s.tls() != null && s.tls().needClientAuth();
         if (s.passwordFile() != null) {
-            if (s.accessFile() == null) {
-                throw new IllegalArgumentException("a password file was given without an access file: give "
-                        + "--jmx-access-file too, or every authenticated user could change domains");
-            }
-            SecretFiles.checkReadable(s.accessFile(), "JMX access file");
-            SecretFiles.checkOwnerOnly(s.passwordFile(), "JMX password file");
-        } else if (!loopback && !s.insecure() && !clientCertificates) {
+            LoginFiles.load(s.passwordFile(), s.accessFile(), "JMX");
+        } else if (!s.insecure() && !clientCertificates) {
             throw new IllegalArgumentException("refusing to serve JMX on " + s.host() + " without authentication: "
-                    + "give --jmx-password-file and --jmx-access-file, require TLS client certificates "
-                    + "(--jmx-ssl-need-client-auth), bind to 127.0.0.1, or set jmx.insecure=true if the network is trusted");
+                    + "give --jmx-password-file and --jmx-access-file (or neither, and the agent generates logins in "
+                    + "its state directory), require TLS client certificates (--jmx-ssl-need-client-auth), or set "
+                    + "jmx.insecure=true (--jmx-insecure true) to let everyone who reaches the port in");
         }
     }
 
@@ -287,7 +297,8 @@ public final class JmxRemoteServer implements AutoCloseable {
 
     /**
      * How clients are kept out, for the start-up message: {@code password and access files in force},
-     * {@code no authentication: loopback only}, {@code TLS, client certificates required, ...}.
+     * {@code no authentication (jmx.insecure): every local user may connect}, {@code TLS, client certificates
+     * required, ...}.
      */
     public String securitySummary() {
         List<String> parts = new ArrayList<>();
@@ -300,7 +311,8 @@ public final class JmxRemoteServer implements AutoCloseable {
         if (authenticated) {
             parts.add("password and access files in force");
         } else if (!isClientCertificateRequired()) {
-            parts.add(loopback ? "no authentication: loopback only" : "no authentication: open to the network (jmx.insecure)");
+            parts.add(loopback ? "no authentication (jmx.insecure): every local user may connect"
+                    : "no authentication: open to the network (jmx.insecure)");
         }
         return String.join(", ", parts);
     }

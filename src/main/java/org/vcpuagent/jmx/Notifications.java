@@ -22,6 +22,9 @@ public final class Notifications {
     /** A pending unplug has settled; user data is a {@link #SETTLEMENT_TYPE} record. */
     public static final String UNPLUG_SETTLED = "libvirt.vcpu.unplug.settled";
 
+    /** An IOThread's pinning changed through this agent; user data is a {@link #PIN_CHANGE_TYPE} record (vcpu: its id). */
+    public static final String IOTHREAD_PIN_CHANGED = "libvirt.vcpu.iothread.pin.changed";
+
     public static final CompositeType PIN_CHANGE_TYPE;
     public static final CompositeType SETTLEMENT_TYPE;
 
@@ -52,9 +55,10 @@ public final class Notifications {
                     "VcpuCount changed, whoever changed it (this agent, virsh, or another tool)."),
             // One entry for the three types of one class: JConsole names entries by class, so three
             // entries would show as three identical "javax.management.Notification" nodes.
-            new MBeanNotificationInfo(new String[] {PIN_CHANGED, UNPLUG_PENDING, UNPLUG_SETTLED},
+            new MBeanNotificationInfo(new String[] {PIN_CHANGED, UNPLUG_PENDING, UNPLUG_SETTLED, IOTHREAD_PIN_CHANGED},
                     Notification.class.getName(), "pin.changed: a vCPU's pinning changed; unplug.pending: libvirt "
-                    + "timed out on a vCPU unplug; unplug.settled: that unplug ended. Each has a readable message "
+                    + "timed out on a vCPU unplug; unplug.settled: that unplug ended; iothread.pin.changed: an IOThread was "
+                    + "pinned through this agent. Each has a readable message "
                     + "and user data."),
         };
     }

@@ -23,6 +23,9 @@ public final class JolokiaAuthenticator extends BasicAuthenticator {
     public static final String PASSWORD_FILE_PROPERTY = "vcpu.agent.jolokia.password.file";
     public static final String ACCESS_FILE_PROPERTY = "vcpu.agent.jolokia.access.file";
 
+    /** The client address of the request this thread serves, for the audit log; set with the role. */
+    private static final ThreadLocal<String> CLIENT = new ThreadLocal<>();
+
     private final JolokiaUsers users;
     private final ThreadLocal<JolokiaRole> checked = new ThreadLocal<>();
 
@@ -53,6 +56,7 @@ public final class JolokiaAuthenticator extends BasicAuthenticator {
     @Override
     public Result authenticate(HttpExchange exchange) {
         JolokiaRole.setForThisThread(null);
+        CLIENT.remove();
         checked.remove();
         try {
             Result result = super.authenticate(exchange);
@@ -68,11 +72,17 @@ public final class JolokiaAuthenticator extends BasicAuthenticator {
                                 new JolokiaRole.RolePrincipal(role)), Set.of(), Set.of());
                 exchange.setAttribute(ConfigKey.JAAS_SUBJECT_REQUEST_ATTRIBUTE, subject);
                 JolokiaRole.setForThisThread(role);
+                CLIENT.set(exchange.getRemoteAddress().getAddress().getHostAddress());
             }
             return result;
         } finally {
             checked.remove();
         }
+    }
+
+    /** The address of the client whose request this thread serves, or null outside a logged-in request. */
+    static String clientAddress() {
+        return CLIENT.get();
     }
 
     @Override

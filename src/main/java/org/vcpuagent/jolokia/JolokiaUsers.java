@@ -1,6 +1,6 @@
 package org.vcpuagent.jolokia;
 
-import org.vcpuagent.common.SecretFiles;
+import org.vcpuagent.common.LoginFiles;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -8,7 +8,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,39 +31,24 @@ public final class JolokiaUsers {
 
     /**
      * @throws IllegalArgumentException when a file is missing, unreadable, readable by others (the
-     *         password file), malformed, or names no user who can log in
+     *         password file), malformed, names a user without a password or a role other than readonly and
+     *         readwrite ({@link LoginFiles}), or names no user who can log in
      */
     public static JolokiaUsers load(Path passwordFile, Path accessFile) {
         if (passwordFile == null || accessFile == null) {
             throw new IllegalArgumentException("Jolokia needs a password file and an access file "
-                    + "(jolokia.password.file and jolokia.access.file); it never runs without authentication");
+                    + "(jolokia.password.file and jolokia.access.file, or neither for the generated logins); it never "
+                    + "runs without authentication");
         }
-        SecretFiles.checkOwnerOnly(passwordFile, "Jolokia password file");
+        LoginFiles files = LoginFiles.load(passwordFile, accessFile, "Jolokia");
         Map<String, Entry> passwords = new HashMap<>();
-        for (String[] f : lines(passwordFile, "Jolokia password file")) {
-            Entry e = switch (f.length) {
-                case 2 -> new Entry(null, f[1].getBytes(StandardCharsets.UTF_8), null);
-                case 3, 4 -> hashed(passwordFile, f);
-                default -> throw new IllegalArgumentException("bad line for user '" + f[0] + "' in the Jolokia "
-                        + "password file " + passwordFile + ": give 'user password'");
-            };
-            passwords.put(f[0], e);
-        }
+        files.passwords().forEach((user, f) -> passwords.put(user, switch (f.length) {
+            case 1 -> new Entry(null, f[0].getBytes(StandardCharsets.UTF_8), null);
+            default -> hashed(passwordFile, user, f);
+        }));
         Map<String, JolokiaRole> roles = new HashMap<>();
-        for (String[] f : lines(accessFile, "Jolokia access file")) {
-            // The JDK's access file may add "create ..." and "unregister" clauses; Jolokia cannot use them.
-            JolokiaRole role = switch (f.length < 2 ? "" : f[1]) {
-                case "readwrite" -> JolokiaRole.ADMIN;
-                case "readonly" -> JolokiaRole.MONITOR;
-                default -> throw new IllegalArgumentException("bad line for user '" + f[0] + "' in the Jolokia access "
-                        + "file " + accessFile + ": give 'user readonly' or 'user readwrite'");
-            };
-            roles.put(f[0], role);
-        }
-        if (passwords.keySet().stream().noneMatch(roles::containsKey)) {
-            throw new IllegalArgumentException("no user is in both the Jolokia password file " + passwordFile
-                    + " and the access file " + accessFile + ", so nobody could log in");
-        }
+        files.roles().forEach((user, role) -> roles.put(user,
+                role.equals(LoginFiles.READWRITE) ? JolokiaRole.ADMIN : JolokiaRole.MONITOR));
         return new JolokiaUsers(passwords, roles);
     }
 
@@ -82,14 +66,15 @@ public final class JolokiaUsers {
         return MessageDigest.isEqual(given, e.secret()) ? Optional.of(role) : Optional.empty();
     }
 
-    private static Entry hashed(Path file, String[] f) {
-        String algorithm = f.length == 4 ? f[3] : "SHA3-512";
+    /** {@code salt hash [algorithm]}, the JDK's hashed form. */
+    private static Entry hashed(Path file, String user, String[] f) {
+        String algorithm = f.length == 3 ? f[2] : "SHA3-512";
         try {
-            Entry e = new Entry(Base64.getDecoder().decode(f[1]), Base64.getDecoder().decode(f[2]), algorithm);
+            Entry e = new Entry(Base64.getDecoder().decode(f[0]), Base64.getDecoder().decode(f[1]), algorithm);
             MessageDigest.getInstance(algorithm);
             return e;
         } catch (IllegalArgumentException | NoSuchAlgorithmException ex) {
-            throw new IllegalArgumentException("bad hashed password for user '" + f[0] + "' in the Jolokia password "
+            throw new IllegalArgumentException("bad hashed password for user '" + user + "' in the Jolokia password "
                     + "file " + file + ": " + ex.getMessage());
         }
     }
@@ -103,9 +88,5 @@ public final class JolokiaUsers {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static List<String[]> lines(Path file, String what) {
-        return SecretFiles.readLines(file, what).stream().map(l -> l.split("\\s+")).toList();
     }
 }

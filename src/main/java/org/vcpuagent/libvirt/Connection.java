@@ -88,17 +88,7 @@ public final class Connection implements AutoCloseable {
 
     /** The URI libvirt resolved, e.g. {@code qemu:///system} for an empty one. */
     public String resolvedUri() {
-        return use(c -> {
-            Pointer p = LIB.virConnectGetURI(c);
-            if (p == null) {
-                throw failure(c, "virConnectGetURI");
-            }
-            try {
-                return p.getString(0, StandardCharsets.UTF_8.name());
-            } finally {
-                LibvirtNative.free(p);
-            }
-        });
+        return use(c -> ownedString(c, LIB.virConnectGetURI(c), "virConnectGetURI"));
     }
 
     /** The version of the libvirt daemon (or in-process driver) this connection talks to. */
@@ -153,6 +143,23 @@ public final class Connection implements AutoCloseable {
                     info.memory.longValue(), info.cpus, info.mhz, info.nodes, info.sockets,
                     info.cores, info.threads, present, onlineCpus);
         });
+    }
+
+    /** The host's capabilities XML ({@code virsh capabilities}): its NUMA cells and each CPU's place in them. */
+    public String capabilitiesXml() {
+        return use(c -> ownedString(c, LIB.virConnectGetCapabilities(c), "virConnectGetCapabilities"));
+    }
+
+    /** The text of a string libvirt handed over, which is freed; null is the failure of {@code operation}. */
+    private String ownedString(ConnectPtr c, Pointer p, String operation) {
+        if (p == null) {
+            throw failure(c, operation);
+        }
+        try {
+            return p.getString(0, StandardCharsets.UTF_8.name());
+        } finally {
+            LibvirtNative.free(p);
+        }
     }
 
     /** Running and paused domains. The caller closes each one. */
@@ -221,7 +228,7 @@ public final class Connection implements AutoCloseable {
         try {
             register(LibvirtNative.EVENT_ID_TUNABLE, tunable, "tunable");
         } catch (LibvirtException e) {
-            // Drivers without tunable events still get pin changes through the periodic refresh.
+            // Drivers without tunable events still get pin changes through the thorough look every 30 s.
             if (e.getCode() != LibvirtException.ERR_NO_SUPPORT && e.getCode() != LibvirtException.ERR_INVALID_ARG) {
                 throw e;
             }

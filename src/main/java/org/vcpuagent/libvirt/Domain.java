@@ -1,15 +1,21 @@
 package org.vcpuagent.libvirt;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.PointerByReference;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.DomainState;
+import org.vcpuagent.model.NumaTune;
 import org.vcpuagent.model.VcpuInfo;
 import org.vcpuagent.model.VcpuState;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -237,6 +243,108 @@ public final class Domain implements AutoCloseable {
     public void pinEmulator(byte[] cpumap) {
         liveOrCurrent("virDomainPinEmulator(" + name + ")",
                 (d, flags) -> LIB.virDomainPinEmulator(d, cpumap, cpumap.length, flags));
+    }
+
+    /** The running domain's XML ({@code virsh dumpxml}). */
+    public String xmlDesc() {
+        return use(d -> {
+            Pointer p = LIB.virDomainGetXMLDesc(d, 0);
+            if (p == null) {
+                throw failure(d, "virDomainGetXMLDesc(" + name + ")");
+            }
+            try {
+                return p.getString(0, StandardCharsets.UTF_8.name());
+            } finally {
+                LibvirtNative.free(p);
+            }
+        });
+    }
+
+    /** Whether the domain has a persistent configuration (a defined domain), or is transient. */
+    public boolean isPersistent() {
+        return use(d -> check(d, LIB.virDomainIsPersistent(d), "virDomainIsPersistent(" + name + ")") == 1);
+    }
+
+    /** {@link #pinVcpu}, and with {@code persistent} also in the persistent configuration (virsh --live --config). */
+    public void pinVcpu(int vcpu, byte[] cpumap, boolean persistent) {
+        if (!persistent) {
+            pinVcpu(vcpu, cpumap);
+            return;
+        }
+        use(d -> check(d, LIB.virDomainPinVcpuFlags(d, vcpu, cpumap, cpumap.length,
+                LibvirtNative.AFFECT_LIVE | LibvirtNative.AFFECT_CONFIG),
+                "virDomainPinVcpuFlags(" + name + ", vcpu " + vcpu + ", LIVE|CONFIG)"));
+    }
+
+    /** {@link #pinEmulator}, and with {@code persistent} also in the persistent configuration. */
+    public void pinEmulator(byte[] cpumap, boolean persistent) {
+        if (!persistent) {
+            pinEmulator(cpumap);
+            return;
+        }
+        use(d -> check(d, LIB.virDomainPinEmulator(d, cpumap, cpumap.length,
+                LibvirtNative.AFFECT_LIVE | LibvirtNative.AFFECT_CONFIG), "virDomainPinEmulator(" + name + ", LIVE|CONFIG)"));
+    }
+
+    /** Each IOThread's affinity by id ({@code virsh iothreadinfo}); empty when the domain has none. */
+    public Map<Integer, CpuMap> ioThreads() {
+        return use(d -> {
+            PointerByReference ref = new PointerByReference();
+            int n = check(d, LIB.virDomainGetIOThreadInfo(d, ref, LibvirtNative.AFFECT_CURRENT),
+                    "virDomainGetIOThreadInfo(" + name + ")");
+            Pointer array = ref.getValue();
+            Map<Integer, CpuMap> out = new TreeMap<>();
+            if (array == null) {
+                return out;
+            }
+            try {
+                for (Pointer info : array.getPointerArray(0, n)) {
+                    try {
+                        // struct { unsigned int iothread_id; unsigned char *cpumap; int cpumaplen; }
+                        int id = info.getInt(0);
+                        Pointer map = info.getPointer(Native.POINTER_SIZE);
+                        int len = info.getInt(2L * Native.POINTER_SIZE);
+                        out.put(id, map == null || len <= 0 ? CpuMap.of() : CpuMap.fromBytes(map.getByteArray(0, len)));
+                    } finally {
+                        LIB.virDomainIOThreadInfoFree(info);
+                    }
+                }
+            } finally {
+                LibvirtNative.free(array);
+            }
+            return out;
+        });
+    }
+
+    /** Pins IOThread {@code id} of the running domain ({@code virsh iothreadpin --live}). */
+    public void pinIoThread(int id, byte[] cpumap) {
+        liveOrCurrent("virDomainPinIOThread(" + name + ", iothread " + id + ")",
+                (d, flags) -> LIB.virDomainPinIOThread(d, id, cpumap, cpumap.length, flags));
+    }
+
+    /** The memory's NUMA mode and nodeset ({@code virsh numatune}). */
+    public NumaTune numaTune() {
+        return use(d -> {
+            IntByReference n = new IntByReference(0);
+            String op = "virDomainGetNumaParameters(" + name + ")";
+            check(d, LIB.virDomainGetNumaParameters(d, null, n, LibvirtNative.AFFECT_CURRENT), op);
+            if (n.getValue() == 0) {
+                return new NumaTune("", "");
+            }
+            try (Memory params = new Memory((long) n.getValue() * VirTypedParameter.SIZE)) {
+                params.clear();
+                check(d, LIB.virDomainGetNumaParameters(d, params, n, LibvirtNative.AFFECT_CURRENT), op);
+                try {
+                    Map<String, Object> values = TypedParameters.decode(params, n.getValue());
+                    Object mode = values.get("numa_mode");
+                    Object nodeset = values.get("numa_nodeset");
+                    return new NumaTune(mode instanceof Integer m ? NumaTune.modeWord(m) : "",
+                            nodeset == null ? "" : nodeset.toString());
+                } finally {
+                    LIB.virTypedParamsClear(params, n.getValue());
+                }
+            }
+        });
     }
 
     /** Frees the handle; the domain itself is not touched. */

@@ -51,6 +51,9 @@ interface LibvirtNative extends Library {
 
     int virNodeGetInfo(ConnectPtr conn, VirNodeInfo info);
 
+    /** Returns XML the caller frees. */
+    Pointer virConnectGetCapabilities(ConnectPtr conn);
+
     /** Fills {@code cpumap} with memory the caller frees. */
     int virNodeGetCPUMap(ConnectPtr conn, PointerByReference cpumap, IntByReference online, int flags);
 
@@ -85,6 +88,25 @@ interface LibvirtNative extends Library {
     int virDomainGetEmulatorPinInfo(DomainPtr domain, byte[] cpumap, int maplen, int flags);
 
     int virDomainPinEmulator(DomainPtr domain, byte[] cpumap, int maplen, int flags);
+
+    /** Returns XML the caller frees. */
+    Pointer virDomainGetXMLDesc(DomainPtr domain, int flags);
+
+    /** 1 when the domain has a persistent configuration, 0 when it is transient. */
+    int virDomainIsPersistent(DomainPtr domain);
+
+    /** Fills {@code info} with an array of {@code virDomainIOThreadInfoPtr} the caller frees, each and whole. */
+    int virDomainGetIOThreadInfo(DomainPtr domain, PointerByReference info, int flags);
+
+    void virDomainIOThreadInfoFree(Pointer info);
+
+    int virDomainPinIOThread(DomainPtr domain, int iothreadId, byte[] cpumap, int maplen, int flags);
+
+    /** {@code params}: room for {@code nparams} typed parameters; with {@code nparams} 0, sets how many there are. */
+    int virDomainGetNumaParameters(DomainPtr domain, Pointer params, IntByReference nparams, int flags);
+
+    /** Frees what the parameters point to (strings), not the array itself. */
+    void virTypedParamsClear(Pointer params, int nparams);
 
     // --- events (libvirt-event.h, libvirt-domain.h, libvirt-host.h) ---
 

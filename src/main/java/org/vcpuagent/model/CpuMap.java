@@ -165,6 +165,11 @@ public final class CpuMap {
         return cpu >= 0 && cpus.get(cpu);
     }
 
+    /** How many CPUs the set holds. */
+    public int cardinality() {
+        return cpus.cardinality();
+    }
+
     public boolean isEmpty() {
         return cpus.isEmpty();
     }

@@ -127,11 +127,26 @@ class AgentConfigTest {
         assertMessage("prometheus.host '::1' is not allowed: give a host name or IPv4 address",
                 "--prometheus-port", "9876", "--prometheus-host", "::1");
         assertMessage("prometheus.host is empty", "--prometheus-port", "9876", "--prometheus-host", " ");
-        assertMessage("Jolokia needs users: give --jolokia-password-file and --jolokia-access-file",
-                "--jolokia-port", "8778");
-        assertMessage("Jolokia needs users", "--jolokia-port", "8778", "--jolokia-password-file", "pw");
+        assertMessage("Jolokia needs both files of its users or neither: give --jolokia-password-file and "
+                + "--jolokia-access-file", "--jolokia-port", "8778", "--jolokia-password-file", "pw");
+        assertMessage("or neither for the agent's generated logins", "--jolokia-port", "8778",
+                "--jolokia-access-file", "access");
+        // Neither: the generated logins, which the launcher makes in the state directory.
+        assertEquals(new AgentConfig.Jolokia("127.0.0.1", 8778, null, null),
+                AgentConfig.fromArgs(new String[] {"--jolokia-port", "8778"}).jolokia());
         // Off, the other keys are not looked at.
         assertNull(AgentConfig.fromArgs(new String[] {"--prometheus-host", "::1"}).prometheus());
+    }
+
+    /** Generated logins live in the state directory: the option, a path relative to the file, or the default. */
+    @Test
+    void theStateDirectoryIsAnOptionAndHasADefaultForThisUser(@TempDir Path dir) throws Exception {
+        assertEquals("", AgentConfig.DEFAULTS.get("state.dir"));
+        assertEquals(org.vcpuagent.common.StateDir.defaultForThisProcess(), AgentConfig.defaults().stateDir());
+        assertEquals(Path.of("/srv/state"), AgentConfig.fromArgs(new String[] {"--state-dir", "/srv/state"}).stateDir());
+        Path file = dir.resolve("a.properties");
+        Files.writeString(file, "state.dir = logins\n");
+        assertEquals(dir.resolve("logins"), AgentConfig.fromArgs(new String[] {"--config", file.toString()}).stateDir());
     }
 
     private static void assertMessage(String expected, String... args) {

@@ -38,7 +38,8 @@ class LaunchPlanTest {
         agents = Files.createDirectory(dir.resolve("javaagents"));
         Files.writeString(agents.resolve(LaunchPlan.PROMETHEUS_JAR), "");
         Files.writeString(agents.resolve(LaunchPlan.JOLOKIA_JAR), "");
-        config = Files.writeString(dir.resolve("agent.properties"), "uri = test:///default\n");
+        // Generated logins go to the test's folder, never to /var/lib/vcpu-agent.
+        config = Files.writeString(dir.resolve("agent.properties"), "uri = test:///default\nstate.dir = state\n");
     }
 
     private List<String> planWithJavaOpts(String javaOpts, String... args) {
@@ -67,6 +68,7 @@ class LaunchPlanTest {
     void withoutJavaAgentsTheSmallFootprintThenTheJarThenTheAgentsOptions() {
         List<String> java = plan("--jmx-port", "0", "--refresh-interval=1m");
         List<String> expected = new java.util.ArrayList<>(LaunchPlan.SMALL_FOOTPRINT);
+        expected.add(org.vcpuagent.jmx.ReadOnlyRegistry.OPENS);
         expected.addAll(List.of("-Dlogback.configurationFile=" + HOME.resolve("config/logback.xml"), "-jar",
                 jar.toString(), "--config=" + config, "--jmx-port=0", "--refresh-interval=1m"));
         assertEquals(expected, java);
@@ -78,7 +80,9 @@ class LaunchPlanTest {
         List<String> java = planWithJavaOpts("  -Xmx64m   -Dx=y ", "--jmx-port", "0");
         assertEquals(List.of("-Xmx64m", "-Dx=y"), java.subList(0, 2));
         assertTrue(java.stream().noneMatch(LaunchPlan.SMALL_FOOTPRINT::contains), java.toString());
-        assertTrue(planWithJavaOpts("", "--jmx-port", "0").get(0).startsWith("-Dlogback.configurationFile="));
+        List<String> none = planWithJavaOpts("", "--jmx-port", "0");
+        assertEquals(org.vcpuagent.jmx.ReadOnlyRegistry.OPENS, none.get(0), "only what the agent needs");
+        assertTrue(none.get(1).startsWith("-Dlogback.configurationFile="), none.toString());
     }
 
     @Test
@@ -126,11 +130,33 @@ class LaunchPlanTest {
         assertEquals("a\\,b\\\\c", LaunchPlan.escape("a,b\\c"));
     }
 
+    /** Given no users, Jolokia gets the agent's generated logins, made here (as the agent's user) when missing. */
+    @Test
+    void jolokiaWithoutUsersGetsTheGeneratedLogins() throws Exception {
+        Files.writeString(config, "state.dir = state\njolokia.port = 8778\n");
+        List<String> java = plan();
+        Path state = dir.resolve("state");
+        assertTrue(java.contains("-Dvcpu.agent.jolokia.password.file=" + state.resolve("jmxremote.password")),
+                java.toString());
+        assertTrue(java.contains("-Dvcpu.agent.jolokia.access.file=" + state.resolve("jmxremote.access")),
+                java.toString());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
+        assertEquals("rw-------", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("jmxremote.password"))));
+        String said = warnings.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("Jolokia logins: the agent's generated logins, passwords in "
+                + state.resolve("jmxremote.password")), said);
+        String passwords = Files.readString(state.resolve("jmxremote.password"));
+        assertFalse(passwords.isEmpty() || said.contains(passwords.lines().filter(l -> l.startsWith("admin "))
+                .findFirst().orElseThrow().split(" ")[1]), said);
+    }
+
     @Test
     void jolokiaWithoutSafeUsersIsRefused() throws Exception {
         Path password = users();
         String access = dir.resolve("jolokia.access").toString();
-        assertRefused("Jolokia needs users", "--jolokia-port", "8778", "--jolokia-password-file", password.toString());
+        assertRefused("Jolokia needs both files of its users or neither", "--jolokia-port", "8778",
+                "--jolokia-password-file", password.toString());
         assertRefused("the Jolokia password file " + dir.resolve("nope") + " cannot be read: it does not exist",
                 "--jolokia-port", "8778", "--jolokia-password-file", dir.resolve("nope").toString(),
                 "--jolokia-access-file", access);

@@ -2,6 +2,7 @@ package org.vcpuagent.agent;
 
 import org.vcpuagent.libvirt.Connection;
 
+import javax.management.MBeanServer;
 import javax.management.MBeanServerConnection;
 import javax.management.MBeanServerFactory;
 import javax.management.remote.JMXConnector;
@@ -43,15 +44,25 @@ public final class TestAgent implements AutoCloseable {
     }
 
     public static TestAgent start(String uri, String refreshInterval) throws IOException {
+        return start(uri, refreshInterval, MBeanServerFactory.newMBeanServer());
+    }
+
+    /**
+     * On {@code mbeanServer}, e.g. the platform MBean server for tests of the JVM's own MBeans, with these
+     * further agent options (e.g. {@code --jmx-jvm-diagnostics true}).
+     */
+    public static TestAgent start(String uri, String refreshInterval, MBeanServer mbeanServer, String... options)
+            throws IOException {
         Path dir = Files.createTempDirectory("vcpu-agent-test");
         Path password = secretFile(dir.resolve("jmxremote.password"),
                 ADMIN + " " + ADMIN_PASSWORD + "\n" + MONITOR + " " + MONITOR_PASSWORD + "\n");
         Path access = dir.resolve("jmxremote.access");
         Files.writeString(access, ADMIN + " readwrite\n" + MONITOR + " readonly\n");
-        AgentConfig config = AgentConfig.fromArgs(new String[] {
-            "--uri", uri, "--jmx-port", "0", "--jmx-password-file", password.toString(),
-            "--jmx-access-file", access.toString(), "--refresh-interval", refreshInterval});
-        return new TestAgent(VcpuAgent.start(config, MBeanServerFactory.newMBeanServer()), uri, dir);
+        List<String> args = new ArrayList<>(List.of("--uri", uri, "--jmx-port", "0", "--jmx-password-file",
+                password.toString(), "--jmx-access-file", access.toString(), "--refresh-interval", refreshInterval));
+        args.addAll(List.of(options));
+        AgentConfig config = AgentConfig.fromArgs(args.toArray(new String[0]));
+        return new TestAgent(VcpuAgent.start(config, mbeanServer), uri, dir);
     }
 
     public static TestAgent start() throws IOException {

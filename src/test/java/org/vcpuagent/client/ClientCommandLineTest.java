@@ -82,6 +82,27 @@ class ClientCommandLineTest {
     }
 
     @Test
+    void placementVerbsTakeTheirArgumentsAndConfigOnlyWhereItChangesSomething() throws UsageException {
+        CommandLine cl = CommandLine.parse(new String[] {"placement", "web", "dedicated,isolate", "--apply", "--config"});
+        assertEquals(Verb.PLACEMENT, cl.verb);
+        assertTrue(cl.apply);
+        assertTrue(cl.config);
+        assertEquals("dedicated,isolate", cl.args.get(1));
+        assertFalse(CommandLine.parse(new String[] {"placement", "web", "shared"}).apply);
+        assertTrue(CommandLine.parse(new String[] {"vcpupin", "web", "0", "2", "--config"}).config);
+        assertTrue(CommandLine.parse(new String[] {"emulatorpin", "--config", "web", "2"}).config);
+        assertEquals(3, CommandLine.parse(new String[] {"iothreadpin", "web", "3", "0-1"}).number(1));
+        assertEquals(Verb.IOTHREADINFO, CommandLine.parse(new String[] {"iothreadinfo", "web"}).verb);
+        assertEquals(Verb.NUMATUNE, CommandLine.parse(new String[] {"numatune", "web"}).verb);
+        for (String[] bad : new String[][] {{"placement", "web", "dedicated", "--config"}, {"vcpupin", "web", "--config"},
+            {"emulatorpin", "web", "--config"}, {"iothreadpin", "web", "1", "2", "--config"}, {"list", "--apply"},
+            {"iothreadpin", "web", "x", "1"}, {"iothreadpin", "web", "1"}, {"placement", "web"},
+            {"numatune", "web", "extra"}, {"--apply=yes", "placement", "web", "shared"}}) {
+            assertThrows(UsageException.class, () -> CommandLine.parse(bad), String.join(" ", bad));
+        }
+    }
+
+    @Test
     void flagsTakeNoValueAndValuesAreNotEmpty() {
         assertEquals("--json takes no value", assertThrows(UsageException.class,
                 () -> CommandLine.parse(new String[] {"--json=yes", "list"})).getMessage());

@@ -61,6 +61,42 @@ class ClientFormatTest {
     }
 
     @Test
+    void iothreadinfoAndNumatuneAreVirshs() {
+        // virsh -c test:///default iothreadinfo / numatune of a domain with <iothreads>2</iothreads>, one pinned
+        assertEquals("""
+                 IOThread ID   CPU Affinity
+                -----------------------------
+                 1             2
+                 2             0-1
+                """, VirshFormat.iothreadinfo(new java.util.TreeMap<>(Map.of(1, "2", 2, "0-1"))));
+        assertEquals("No IOThreads found for the domain\n", VirshFormat.iothreadinfo(Map.of()));
+        assertEquals("numa_mode      : strict\nnuma_nodeset   : 0\n", VirshFormat.numatune("strict", "0"));
+        assertEquals("numa_mode      : interleave\nnuma_nodeset   : 0-1,3\n", VirshFormat.numatune("interleave", "0-1,3"));
+        assertEquals("", VirshFormat.numatune("", ""), "no parameters from libvirt: virsh prints none");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPlanIsReadIntoJsonAndKeptWhole() {
+        String plan = "placement of domain 'web' by policy dedicated,isolate,emulator=isolate:\nvcpu 0 -> cpu 4\n"
+                + "vcpu 1 -> cpu 6\nemulator -> cpu 8\nwarning: 2 floating domains may still run here; confine them "
+                + "with `shared`\nwarning: the plan spans NUMA nodes 0-1";
+        Map<String, Object> o = (Map<String, Object>) Json.parse(PlanText.members(new JsonWriter().beginObject(), plan,
+                "dedicated,isolate,emulator=isolate").endObject().toString());
+        assertEquals("dedicated,isolate,emulator=isolate", o.get("policy"));
+        assertEquals(List.of(Map.of("vcpu", 0L, "cpulist", "4"), Map.of("vcpu", 1L, "cpulist", "6")), o.get("vcpus"));
+        assertEquals("8", o.get("emulator"));
+        assertEquals(List.of("2 floating domains may still run here; confine them with `shared`",
+                "the plan spans NUMA nodes 0-1"), o.get("warnings"));
+        assertEquals(plan, o.get("plan"));
+        Map<String, Object> shared = (Map<String, Object>) Json.parse(PlanText.members(new JsonWriter().beginObject(),
+                "placement of domain 'web' by policy shared,emulator=share:\nvcpu 0 -> cpus 0,2-7\n"
+                        + "emulator -> cpus 0,2-7", "shared").endObject().toString());
+        assertEquals(List.of(Map.of("vcpu", 0L, "cpulist", "0,2-7")), shared.get("vcpus"));
+        assertEquals("shared,emulator=share", shared.get("policy"));
+    }
+
+    @Test
     void jsonStringsAreEscapedAndReadBack() {
         String nasty = "quote\" back\\ slash/ tab\t nl\n cr\r bell\u0007 del\u007f é 日本 \ud83d\ude00 \u2028";
         String out = new JsonWriter().beginObject().member("s", nasty).member("n", (Number) null)

@@ -7,16 +7,20 @@ import org.junit.jupiter.api.Test;
 import org.vcpuagent.client.Harness.Result;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.TestLibvirt;
-import org.vcpuagent.testsupport.Json;
 import org.vcpuagent.model.VcpuReading;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vcpuagent.client.Harness.failsWith;
+import static org.vcpuagent.client.Harness.json;
+import static org.vcpuagent.client.Harness.ok;
+import static org.vcpuagent.client.Harness.usageError;
 
 /**
  * Every verb of {@code vcpu-agent client} against a real agent on libvirt's test driver (domain
@@ -50,34 +54,6 @@ class ClientVerbsTest {
     static String fixedCpuTime(String out) {
         return out.replaceAll("(?m)^CPU time:       \\d+\\.\\ds$", "CPU time:       N.Ns")
                 .replaceAll("(?m)^CPU:            \\d+$", "CPU:            N");
-    }
-
-    private static Result ok(Result r) {
-        assertEquals(0, r.code(), r::toString);
-        assertEquals("", r.err(), r::toString);
-        return r;
-    }
-
-    /** Exit 1, nothing on stdout, and exactly one line on stderr: "error: " and the message. */
-    private static void failsWith(Result r, String message) {
-        assertEquals(1, r.code(), r::toString);
-        assertEquals("", r.out(), r::toString);
-        assertEquals("error: " + message + "\n", r.err());
-    }
-
-    /** Exit 2: the error line, then the short usage. */
-    private static void usageError(Result r, String message) {
-        assertEquals(2, r.code(), r::toString);
-        assertEquals("", r.out(), r::toString);
-        assertEquals("error: " + message + "\n" + CommandLine.usage(), r.err());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> json(Result r) {
-        ok(r);
-        assertTrue(r.out().endsWith("}\n") && r.out().indexOf('\n') == r.out().length() - 1,
-                "one JSON object on one line: " + r.out());
-        return (Map<String, Object>) Json.parse(r.out());
     }
 
     // --- virsh's layouts ---
@@ -318,8 +294,13 @@ class ClientVerbsTest {
         failsWith(Harness.run("--url", h.url, "--user", "admin", "--password-file", h.monitorPassword.toString(),
                 "list"), "cannot log in to " + h.url + " as 'admin': Authentication failed! Invalid username or "
                 + "password");
-        failsWith(Harness.run("--url", h.url, "list"), "cannot log in to " + h.url + " without a user name: "
-                + "Authentication failed! Credentials required (give --user and --password-file)");
+        Path noLogins = h.dir.resolve("no-state");
+        failsWith(Harness.run("--url", h.url, "--state-dir", noLogins.toString(), "list"), "cannot log in to " + h.url
+                + " without a user name: Authentication failed! Credentials required. The agent's generated logins "
+                + "cannot be used: " + noLogins.resolve("jmxremote.password") + " does not exist (no agent with "
+                + "generated logins has started with this state directory). Run this as root or as the agent's user "
+                + "(or give --state-dir DIR when the agent was started with one), or give --user USER and "
+                + "--password-file FILE");
         failsWith(Harness.run("--url", h.url, "--user", "admin", "--password-file", h.dir.resolve("missing")
                 .toString(), "list"), "the password file " + h.dir.resolve("missing") + " cannot be read: it does not exist");
     }
@@ -336,7 +317,8 @@ class ClientVerbsTest {
         String wrongName = h.url.replace("/jmxrmi", "/nothing");
         int agentPort = RmiRegistryAddress.of(h.agent.agent.jmxAddress()).port;
         failsWith(Harness.run("--url", wrongName, "list"), "cannot connect to " + wrongName
-                + ": the RMI registry at 127.0.0.1:" + agentPort + " has no 'nothing'");
+                + ": the RMI registry at 127.0.0.1:" + agentPort + " has no 'nothing': Not bound: \"nothing\" (only bound "
+                + "name is \"jmxrmi\")");
     }
 
     // --- usage errors: exit 2 ---
@@ -354,7 +336,8 @@ class ClientVerbsTest {
                 + "vcpucount DOMAIN)");
         usageError(Harness.run("--bogus", "list"), "unknown option '--bogus'");
         usageError(Harness.run("list", "--url"), "--url needs a value");
-        usageError(Harness.run("vcpucount", "test", "--config"), "vcpucount: --config is only for setvcpus");
+        usageError(Harness.run("vcpucount", "test", "--config"), "vcpucount: --config is only for setvcpus, "
+                + "vcpupin and emulatorpin with a CPULIST, and placement --apply");
         usageError(Harness.run("--password-file", "x", "list"), "--password-file needs --user");
         usageError(Harness.run("--url", "http://example.org/", "list"), "--url 'http://example.org/' is not a JMX "
                 + "service URL: Service URL must start with service:jmx:");

@@ -62,7 +62,7 @@ class ClientVirshParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"vcpuinfo", "vcpupin", "emulatorpin"})
+    @ValueSource(strings = {"vcpuinfo", "vcpupin", "emulatorpin", "numatune"})
     void sameLayoutAsVirsh(String verb) throws Exception {
         h.restore();
         Harness.Result ours = h.admin(verb, "test");

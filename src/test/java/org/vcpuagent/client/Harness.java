@@ -1,6 +1,7 @@
 package org.vcpuagent.client;
 
 import org.vcpuagent.agent.TestAgent;
+import org.vcpuagent.testsupport.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,6 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real agent on libvirt's test driver (users admin and monitor) and the client run in-process
@@ -90,6 +94,36 @@ final class Harness implements AutoCloseable {
                 test.pinEmulator("r");
             }
         }
+    }
+
+    // --- what a run must have given ---
+
+    static Result ok(Result r) {
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.err(), r::toString);
+        return r;
+    }
+
+    /** Exit 1, nothing on stdout, and exactly one line on stderr: "error: " and the message. */
+    static void failsWith(Result r, String message) {
+        assertEquals(1, r.code(), r::toString);
+        assertEquals("", r.out(), r::toString);
+        assertEquals("error: " + message + "\n", r.err());
+    }
+
+    /** Exit 2: the error line, then the short usage. */
+    static void usageError(Result r, String message) {
+        assertEquals(2, r.code(), r::toString);
+        assertEquals("", r.out(), r::toString);
+        assertEquals("error: " + message + "\n" + CommandLine.usage(), r.err());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> json(Result r) {
+        ok(r);
+        assertTrue(r.out().endsWith("}\n") && r.out().indexOf('\n') == r.out().length() - 1,
+                "one JSON object on one line: " + r.out());
+        return (Map<String, Object>) Json.parse(r.out());
     }
 
     /** Stops the agent; the folder with the password files goes with it. */

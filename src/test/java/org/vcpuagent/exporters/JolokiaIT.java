@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vcpuagent.security.AuditLines;
 import org.vcpuagent.testsupport.AgentProcess;
 
 import javax.management.Attribute;
@@ -15,8 +16,12 @@ import javax.management.openmbean.TabularData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -45,7 +50,8 @@ class JolokiaIT {
         Path access = dir.resolve("jolokia.access");
         Files.writeString(access, "admin readwrite\nmonitor readonly\n");
         int port = AgentProcess.freePort();
-        agent = AgentProcess.viaLauncher("--jolokia-port", String.valueOf(port),
+        // Its own log folder: the audit log read below is this agent's alone.
+        agent = AgentProcess.viaLauncher(Map.of("VCPU_AGENT_LOG_DIR", dir.toString()), "--jolokia-port", String.valueOf(port),
                 "--jolokia-password-file", password.toString(), "--jolokia-access-file", access.toString());
         jmx = agent.jmx();
         base = "http://127.0.0.1:" + port + "/jolokia";
@@ -197,5 +203,58 @@ class JolokiaIT {
         assertEquals(403, r.status(), r.body());
         Curl.Response ok = Curl.run("-u", MONITOR, base + "/read/java.lang:type=Runtime/Uptime");
         assertEquals(200, ok.status(), ok.body());
+    }
+
+    /** The lines of this agent's audit log written by Jolokia requests, parsed. */
+    private static List<Map<String, String>> jolokiaAuditLines() throws Exception {
+        Path log = dir.resolve("audit.log");
+        List<Map<String, String>> out = new ArrayList<>();
+        if (!Files.exists(log)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(log)) {
+            Map<String, String> parsed = AuditLines.parse(line);
+            if (parsed.get("remote").startsWith("jolokia:")) {
+                out.add(parsed);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void writesAndExecsAreAuditedWithTheJolokiaUser() throws Exception {
+        int before = jolokiaAuditLines().size();
+        assertEquals(200, post(ADMIN, pin(0, "2")).status());
+        assertEquals(403, post(MONITOR, pin(1, "5")).status());
+        Curl.Response diagnostic = post(ADMIN, "{\"type\":\"exec\",\"mbean\":\"com.sun.management:type=DiagnosticCommand\","
+                + "\"operation\":\"help\",\"arguments\":[[]]}");
+        assertEquals(403, diagnostic.status(), diagnostic.body());
+        Curl.Response bad = post(ADMIN, pin(5, "0"));
+        assertEquals(500, bad.status(), bad.body());
+        assertEquals(200, post(ADMIN, "{\"type\":\"write\",\"mbean\":\"" + MBEAN
+                + "\",\"attribute\":\"VcpuCount\",\"value\":1}").status());
+        // Reads are not audited.
+        assertEquals(200, Curl.run("-u", MONITOR, base + "/read/" + MBEAN + "/VcpuCount").status());
+
+        List<Map<String, String>> lines = jolokiaAuditLines();
+        lines = lines.subList(before, lines.size());
+        assertEquals(5, lines.size(), lines::toString);
+        Map<String, String> ok = lines.get(0);
+        assertEquals(List.of("admin", "jolokia:127.0.0.1", "test", "libvirt.vcpu:name=test,type=Domain", "invoke",
+                "pinVcpu(0, '2')", "ok"), List.of(ok.get("principal"), ok.get("remote"), ok.get("domain"), ok.get("mbean"),
+                ok.get("action"), ok.get("request"), ok.get("outcome")));
+        Map<String, String> refused = lines.get(1);
+        assertEquals("monitor", refused.get("principal"), refused::toString);
+        assertEquals("pinVcpu(1, '5')", refused.get("request"), refused::toString);
+        assertTrue(refused.get("outcome").startsWith("refused: "), refused::toString);
+        Map<String, String> jvm = lines.get(2);
+        assertEquals(List.of("admin", "com.sun.management:type=DiagnosticCommand", "help([])"),
+                List.of(jvm.get("principal"), jvm.get("mbean"), jvm.get("request")), jvm::toString);
+        assertTrue(jvm.get("outcome").startsWith("refused: "), jvm::toString);
+        assertTrue(lines.get(3).get("outcome").startsWith("failed: vCPU 5 does not exist in domain 'test'"),
+                lines.get(3)::toString);
+        assertEquals(List.of("set", "VcpuCount=1", "ok"), List.of(lines.get(4).get("action"), lines.get(4).get("request"),
+                lines.get(4).get("outcome")), lines.get(4)::toString);
+        assertFalse(lines.stream().anyMatch(l -> l.get("principal").equals("anonymous")), lines::toString);
     }
 }

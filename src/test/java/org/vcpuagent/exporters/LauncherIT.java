@@ -29,6 +29,42 @@ class LauncherIT {
         }
     }
 
+    /** As README's Quick start: logins generated at the first start, named with their files, never a password. */
+    @Test
+    void theDefaultStartGeneratesLoginsOnceAndNamesThemButNoPassword(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state");
+        String admin;
+        try (AgentProcess first = AgentProcess.viaLauncher("--state-dir", state.toString())) {
+            admin = AgentProcess.password(state.resolve("jmxremote.password"), "admin");
+            assertTrue(first.output().contains("JMX logins: admin (readwrite), monitor (readonly), generated now; "
+                    + "passwords in " + state.resolve("jmxremote.password") + ", roles in "
+                    + state.resolve("jmxremote.access") + "\n"), first.output());
+            assertTrue(first.output().contains("(password and access files in force)"), first.output());
+            assertFalse(first.output().contains(admin), first.output());
+            assertTrue(first.output().contains("(log in as admin, password in " + state.resolve("jmxremote.password")),
+                    first.output());
+            javax.management.remote.JMXServiceURL url = first.address;
+            SecurityException e = org.junit.jupiter.api.Assertions.assertThrows(SecurityException.class,
+                    () -> javax.management.remote.JMXConnectorFactory.connect(url).close());
+            assertTrue(e.getMessage().contains("Credentials required"), e.getMessage());
+        }
+        try (AgentProcess again = AgentProcess.viaLauncher("--state-dir", state.toString())) {
+            assertTrue(again.output().contains("monitor (readonly), generated at the first start; passwords in "),
+                    again.output());
+            assertEquals(admin, AgentProcess.password(state.resolve("jmxremote.password"), "admin"));
+            again.jmx();
+        }
+        // Asked for by name: no logins, and nothing generated.
+        Path other = dir.resolve("other");
+        try (AgentProcess open = AgentProcess.viaLauncher("--state-dir", other.toString(), "--jmx-insecure", "true")) {
+            assertTrue(open.output().contains("(no authentication (jmx.insecure): every local user may connect)"),
+                    open.output());
+            assertFalse(open.output().contains("JMX logins"), open.output());
+            open.jmx();
+            assertFalse(Files.exists(other.resolve("jmxremote.password")));
+        }
+    }
+
     @Test
     void launcherOptionsBecomeJavaAgentsAndAreNotPassedOn() throws Exception {
         int port = AgentProcess.freePort();
@@ -46,11 +82,7 @@ class LauncherIT {
     }
 
     @Test
-    void jolokiaIsRefusedWithoutUsers(@TempDir Path dir) throws Exception {
-        AgentProcess.Result none = AgentProcess.runLauncher("--jolokia-port", "8778");
-        assertEquals(2, none.exitCode(), none.output());
-        assertTrue(none.output().contains("error: Jolokia needs users"), none.output());
-
+    void jolokiaIsRefusedWithHalfItsUsersOrUnsafeOnes(@TempDir Path dir) throws Exception {
         Path password = dir.resolve("pw");
         Files.writeString(password, "admin secret\n");
         Path access = dir.resolve("access");
@@ -58,7 +90,8 @@ class LauncherIT {
         AgentProcess.Result onlyPassword = AgentProcess.runLauncher("--jolokia-port", "8778", "--jolokia-password-file",
                 password.toString());
         assertEquals(2, onlyPassword.exitCode(), onlyPassword.output());
-        assertTrue(onlyPassword.output().contains("error: Jolokia needs users"), onlyPassword.output());
+        assertTrue(onlyPassword.output().contains("error: Jolokia needs both files of its users or neither"),
+                onlyPassword.output());
 
         Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-r--r--"));
         AgentProcess.Result readable = AgentProcess.runLauncher("--jolokia-port", "8778", "--jolokia-password-file",
@@ -70,6 +103,53 @@ class LauncherIT {
                 dir.resolve("nope").toString(), "--jolokia-access-file", access.toString());
         assertEquals(2, missing.exitCode(), missing.output());
         assertTrue(missing.output().contains("does not exist"), missing.output());
+    }
+
+    /** Given no users, Jolokia takes the agent's generated logins: the same admin logs in over HTTP and JMX. */
+    @Test
+    void jolokiaWithoutUsersUsesTheGeneratedLogins() throws Exception {
+        int port = AgentProcess.freePort();
+        try (AgentProcess agent = AgentProcess.viaLauncher("--jolokia-port", String.valueOf(port))) {
+            String admin = AgentProcess.password(agent.stateDir.resolve("jmxremote.password"), "admin");
+            String url = "http://127.0.0.1:" + port + "/jolokia/read/libvirt.vcpu:type=Domain,name=test/VcpuCount";
+            Curl.Response r = null;
+            for (int i = 0; i < 100 && (r == null || r.http() != 200); i++) {
+                try {
+                    r = Curl.run("-u", "admin:" + admin, url);
+                } catch (IllegalStateException e) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(2, ((Number) r.value()).intValue(), r.body());
+            assertEquals(401, Curl.run("-u", "admin:admin", url).http());
+            assertFalse(agent.output().contains(admin), agent.output());
+        }
+    }
+
+    /** Refused at start, before anything listens, naming the directory or file and the fix. */
+    @Test
+    void aStateDirectoryOthersCanWriteOrABadAccessFileEndsTheStart(@TempDir Path dir) throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        AgentProcess.Result r = AgentProcess.runLauncher("--state-dir", open.toString());
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(r.output().contains("error: the state directory " + open + " can be written by others (mode 777)"),
+                r.output());
+        assertTrue(r.output().contains("run chmod 700 " + open), r.output());
+        assertFalse(r.output().contains("JMX:"), r.output());
+        try (var files = Files.list(open)) {
+            assertEquals(0, files.count());
+        }
+
+        Path password = dir.resolve("pw");
+        Files.writeString(password, "admin secret\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        Path access = Files.writeString(dir.resolve("access"), "admin readwrite\nguest readonly\n");
+        AgentProcess.Result noPassword = AgentProcess.runLauncher("--jmx-password-file", password.toString(),
+                "--jmx-access-file", access.toString());
+        assertEquals(1, noPassword.exitCode(), noPassword.output());
+        assertTrue(noPassword.output().contains("error: user 'guest' of the JMX access file " + access
+                + " has no password in " + password), noPassword.output());
     }
 
     @Test

@@ -43,11 +43,15 @@ class DescriptionsTest {
         MBeanInfo info = mbs.getMBeanInfo(new ObjectName("libvirt.vcpu:type=Domain,name=test"));
         assertDescribed(info);
         assertEquals(Set.of("Name", "Uuid", "State", "MaxVcpus", "VcpuCount", "Vcpus", "Affinity", "PinInfo", "EmulatorPin",
-                "DataSource", "UnplugStatus", "StatsAgeMillis"),
+                "DataSource", "UnplugStatus", "StatsAgeMillis", "IoThreads", "NumaTune"),
                 attributeNames(info));
         assertEquals(Set.of("setVcpus(int count)", "setVcpus(int count, boolean persistent)",
                 "pinVcpu(int vcpu, java.lang.String cpulist)", "pinVcpuMap(int vcpu, [B cpumap)",
-                "pinEmulator(java.lang.String cpulist)", "refresh()"), operations(info));
+                "pinEmulator(java.lang.String cpulist)", "refresh()",
+                "pinVcpuLiveAndConfig(int vcpu, java.lang.String cpulist)",
+                "pinEmulatorLiveAndConfig(java.lang.String cpulist)", "pinIoThread(int id, java.lang.String cpulist)",
+                "planPlacement(java.lang.String policy)", "applyPlacement(java.lang.String policy, boolean persistent)",
+                "restorePlacement()"), operations(info));
         MBeanAttributeInfo count = attribute(info, "VcpuCount");
         assertTrue(count.isReadable() && count.isWritable());
         assertFalse(attribute(info, "Vcpus").isWritable());
@@ -64,7 +68,8 @@ class DescriptionsTest {
         assertDescribed(info);
         assertTrue(attributeNames(info).containsAll(Set.of("Uri", "Connected", "LibvirtVersion", "Cpus", "Sockets",
                 "CoresPerSocket", "ThreadsPerCore", "NumaNodes", "OnlineCpus", "DomainCount", "LastRefresh",
-                "LastError")));
+                "LastError", "Topology", "Allocation", "Conflicts")));
+        assertEquals("javax.management.openmbean.TabularData", attribute(info, "Topology").getType());
     }
 
     private static void assertDescribed(MBeanInfo info) {

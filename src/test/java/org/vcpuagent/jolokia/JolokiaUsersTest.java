@@ -28,8 +28,7 @@ class JolokiaUsersTest {
     void readwriteIsAdminAndReadonlyIsMonitor(@TempDir Path dir) throws Exception {
         JolokiaUsers users = JolokiaUsers.load(
                 write(dir, "pw", "# users\nadmin a-secret\n\nmonitor m-secret\nstranger s-secret\n", "rw-------"),
-                write(dir, "access", "admin readwrite create javax.management.monitor.* unregister\nmonitor readonly\n",
-                        "rw-r--r--"));
+                write(dir, "access", "admin readwrite\nmonitor readonly\n", "rw-r--r--"));
         assertEquals(Optional.of(JolokiaRole.ADMIN), users.authenticate("admin", "a-secret"));
         assertEquals(Optional.of(JolokiaRole.MONITOR), users.authenticate("monitor", "m-secret"));
         assertEquals(Optional.empty(), users.authenticate("admin", "m-secret"));
@@ -64,7 +63,11 @@ class JolokiaUsersTest {
         Path pw = write(dir, "pw", "admin x\n", "rw-------");
         assertMessage("give 'user readonly' or 'user readwrite'",
                 () -> JolokiaUsers.load(pw, write(dir, "bad", "admin admin\n", "rw-------")));
-        assertMessage("nobody could log in", () -> JolokiaUsers.load(pw, write(dir, "other", "monitor readonly\n", "rw-------")));
+        assertMessage("user 'monitor' of the Jolokia access file",
+                () -> JolokiaUsers.load(pw, write(dir, "other", "monitor readonly\n", "rw-------")));
+        assertMessage("no create or unregister clauses", () -> JolokiaUsers.load(pw,
+                write(dir, "create", "admin readwrite create javax.management.monitor.* unregister\n", "rw-------")));
+        assertMessage("names no user", () -> JolokiaUsers.load(pw, write(dir, "empty", "# nobody\n", "rw-------")));
         assertMessage("give 'user password'", () -> JolokiaUsers.load(write(dir, "pw1", "admin\n", "rw-------"), access));
     }
 

@@ -56,7 +56,7 @@ class MultiHostTest {
         listener = TcpForwarder.start(0, LIBVIRTD_TCP);
         agent = VcpuAgent.start(AgentConfig.fromArgs(new String[] {
             "--connections", "local=qemu:///system,remote=qemu+tcp://127.0.0.1:" + listener.port() + "/system",
-            "--jmx-port", "0", "--refresh-interval", "2s"}), MBeanServerFactory.newMBeanServer());
+            "--jmx-port", "0", "--refresh-interval", "2s", "--jmx-insecure", "true"}), MBeanServerFactory.newMBeanServer());
         connector = JMXConnectorFactory.connect(agent.jmxAddress());
         jmx = connector.getMBeanServerConnection();
     }

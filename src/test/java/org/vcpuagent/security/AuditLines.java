@@ -7,7 +7,7 @@ import java.util.Map;
  * Reads an audit line ({@code org.vcpuagent.jmx.AuditLine}'s format) back into its keys and values, as a
  * log processor would: only the tests need to, so this lives here and not in the agent.
  */
-final class AuditLines {
+public final class AuditLines {
 
     private AuditLines() {
     }
@@ -17,7 +17,7 @@ final class AuditLines {
      *
      * @throws IllegalArgumentException if the line is not in the audit format
      */
-    static Map<String, String> parse(String line) {
+    public static Map<String, String> parse(String line) {
         Map<String, String> out = new LinkedHashMap<>();
         int i = 0;
         int n = line.length();

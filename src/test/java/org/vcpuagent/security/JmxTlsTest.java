@@ -102,7 +102,7 @@ class JmxTlsTest {
     @Test
     void aClientTrustingTheAgentReadsVcpusOverTlsAndOthersCannotConnect() throws Exception {
         try (TlsFixture.Served served = new TlsFixture.Served(
-                new JmxRemoteServer.Settings(HOST, 0, null, null, false, serverOnly()))) {
+                new JmxRemoteServer.Settings(HOST, 0, null, null, true, serverOnly()))) {
             assertTrue(served.jmx.isTls());
             int port = served.port();
             // Each client is a JVM of its own; they start together.

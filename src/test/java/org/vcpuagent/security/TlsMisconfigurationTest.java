@@ -36,7 +36,7 @@ class TlsMisconfigurationTest {
     private static void assertRefused(TlsSettings tls, String... expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> JmxRemoteServer.start(MBeanServerFactory.newMBeanServer(),
-                        new JmxRemoteServer.Settings("127.0.0.1", 0, null, null, false, tls)).close());
+                        new JmxRemoteServer.Settings("127.0.0.1", 0, null, null, true, tls)).close());
         for (String x : expected) {
             assertTrue(e.getMessage().contains(x), () -> "'" + e.getMessage() + "' should contain '" + x + "'");
         }
@@ -52,9 +52,9 @@ class TlsMisconfigurationTest {
     @Test
     void theScriptsKeystoreStartsAndSaysSo() throws Exception {
         try (JmxRemoteServer s = JmxRemoteServer.start(MBeanServerFactory.newMBeanServer(),
-                new JmxRemoteServer.Settings("127.0.0.1", 0, null, null, false, TlsSettings.serverOnly(keyStore, keyPass)))) {
+                new JmxRemoteServer.Settings("127.0.0.1", 0, null, null, true, TlsSettings.serverOnly(keyStore, keyPass)))) {
             assertTrue(s.isTls());
-            assertEquals("TLS, no authentication: loopback only", s.securitySummary());
+            assertEquals("TLS, no authentication (jmx.insecure): every local user may connect", s.securitySummary());
         }
     }
 
@@ -138,7 +138,7 @@ class TlsMisconfigurationTest {
                 "-keystore", goodJks.toString(), "-storetype", "JKS", "-storepass:file", storePass.toString(),
                 "-keypass:file", storePass.toString()));
         JmxRemoteServer.start(MBeanServerFactory.newMBeanServer(),
-                new JmxRemoteServer.Settings("127.0.0.1", 0, null, null, false, TlsSettings.serverOnly(goodJks, storePass)))
+                new JmxRemoteServer.Settings("127.0.0.1", 0, null, null, true, TlsSettings.serverOnly(goodJks, storePass)))
                 .close();
     }
 }

@@ -1,5 +1,7 @@
 package org.vcpuagent.testsupport;
 
+import org.vcpuagent.jmx.ReadOnlyRegistry;
+
 import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
@@ -34,11 +36,13 @@ import java.util.regex.Pattern;
  * it had used by then. Ways to start it:
  * <ul>
  * <li>{@link #viaLauncher}: the packaged agent through scripts/vcpu-agent, as users run it, on its own libvirt
- *     test driver and a free loopback JMX port without authentication (tests named *IT, after package);</li>
+ *     test driver and a free loopback JMX port with the logins it generates (tests named *IT, after package);</li>
  * <li>{@link #fromClassPath}: {@code org.vcpuagent.agent.Main} from the test class path with chosen JVM
- *     options;</li>
+ *     options, with generated logins too;</li>
  * <li>{@link #start}: any command that runs the agent (the benchmark's launcher and {@code java -jar} runs).</li>
  * </ul>
+ * The first two give the agent a temporary {@code --state-dir} of its own (deleted on close), so no test writes
+ * into /var/lib/vcpu-agent or a home directory, and {@link #connect} logs in with the generated {@code admin}.
  */
 public final class AgentProcess implements AutoCloseable {
 
@@ -50,13 +54,18 @@ public final class AgentProcess implements AutoCloseable {
 
     public final Process process;
     public final JMXServiceURL address;
+    /** The agent's --state-dir, where it generates its logins; null when the caller chose none. */
+    public final Path stateDir;
     private final long spawnNanos;
     private final Stdout stdout;
+    /** Whether {@link #stateDir} is a temporary one of ours, deleted on close; set once, before any close. */
+    private volatile boolean ownsStateDir = true;
     /** The shared connection of {@link #jmx()}; guarded by this. */
     private JMXConnector jmx;
 
-    private AgentProcess(Process process, long spawnNanos, Stdout stdout, JMXServiceURL address) {
+    private AgentProcess(Process process, long spawnNanos, Stdout stdout, JMXServiceURL address, Path stateDir) {
         this.process = process;
+        this.stateDir = stateDir;
         this.spawnNanos = spawnNanos;
         this.stdout = stdout;
         this.address = address;
@@ -69,9 +78,12 @@ public final class AgentProcess implements AutoCloseable {
 
     /** The same, with these environment variables for the launcher (e.g. VCPU_AGENT_CONFIG). */
     public static AgentProcess viaLauncher(Map<String, String> env, String... options) throws IOException {
-        ProcessBuilder pb = launcher(options).redirectErrorStream(true);
+        Path given = givenStateDir(options);
+        Path stateDir = given != null ? given : newStateDir();
+        ProcessBuilder pb = launcher(stateDir, options).redirectErrorStream(true);
         pb.environment().putAll(env);
-        AgentProcess agent = start(pb, Duration.ofSeconds(60));
+        AgentProcess agent = start(pb, Duration.ofSeconds(60), stateDir);
+        agent.ownsStateDir = given == null;
         try {
             agent.jmx();
         } catch (IOException e) {
@@ -83,22 +95,56 @@ public final class AgentProcess implements AutoCloseable {
 
     /** The launcher run to its end (for options it refuses): exit code and everything it printed. */
     public static Result runLauncher(String... options) throws IOException, InterruptedException {
-        Process p = launcher(options).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("the launcher did not end: " + out);
+        Path stateDir = newStateDir();
+        try {
+            Process p = launcher(stateDir, options).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the launcher did not end: " + out);
+            }
+            return new Result(p.exitValue(), out);
+        } finally {
+            deleteTree(stateDir);
         }
-        return new Result(p.exitValue(), out);
+    }
+
+    /** The value of a --state-dir among the caller's options (which wins over ours), or null. */
+    private static Path givenStateDir(String... options) {
+        for (int i = 0; i < options.length; i++) {
+            if (options[i].equals("--state-dir") && i + 1 < options.length) {
+                return Path.of(options[i + 1]);
+            }
+            if (options[i].startsWith("--state-dir=")) {
+                return Path.of(options[i].substring("--state-dir=".length()));
+            }
+        }
+        return null;
+    }
+
+    /** A state directory of the agent's own, not made yet: the agent creates it owner-only. */
+    private static Path newStateDir() throws IOException {
+        return Files.createTempDirectory("vcpu-agent-state").resolve("state");
+    }
+
+    /** Deletes {@code dir}'s parent, the temporary folder {@link #newStateDir} made, with everything in it. */
+    private static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir.getParent())) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a temporary folder left behind harms no later test
+        }
     }
 
     /** What a launcher run to its end gave. */
     public record Result(int exitCode, String output) {
     }
 
-    private static ProcessBuilder launcher(String... options) {
+    private static ProcessBuilder launcher(Path stateDir, String... options) {
         List<String> command = new ArrayList<>(List.of("bash", Path.of("scripts/vcpu-agent").toAbsolutePath().toString(),
-                "--jmx-port", "0", "--refresh-interval", "1m"));
+                "--jmx-port", "0", "--refresh-interval", "1m", "--state-dir", stateDir.toString()));
         command.addAll(List.of(options));
         ProcessBuilder pb = new ProcessBuilder(command);
         // Never let the launcher build: these tests run after package, inside Maven.
@@ -114,18 +160,25 @@ public final class AgentProcess implements AutoCloseable {
      * its JMX address within 30 s. Its stderr is dropped.
      */
     public static AgentProcess fromClassPath(List<String> jvmOptions, String... agentArgs) {
+        Path stateDir;
+        try {
+            stateDir = newStateDir();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
+        cmd.add(ReadOnlyRegistry.OPENS);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.vcpuagent.agent.Main");
-        cmd.addAll(List.of("--jmx-port", "0"));
+        cmd.addAll(List.of("--jmx-port", "0", "--state-dir", stateDir.toString()));
         cmd.addAll(List.of(agentArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
         // Fewer malloc arenas: RSS then reflects what is allocated, not how many threads allocated it.
         pb.environment().put("MALLOC_ARENA_MAX", "2");
-        return start(pb, Duration.ofSeconds(30));
+        return start(pb, Duration.ofSeconds(30), stateDir);
     }
 
     /**
@@ -134,6 +187,10 @@ public final class AgentProcess implements AutoCloseable {
      * the end of its output, and of its stderr when that goes to a file.
      */
     public static AgentProcess start(ProcessBuilder pb, Duration limit) {
+        return start(pb, limit, null);
+    }
+
+    private static AgentProcess start(ProcessBuilder pb, Duration limit, Path stateDir) {
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         long spawned = System.nanoTime();
         Process p;
@@ -148,9 +205,12 @@ public final class AgentProcess implements AutoCloseable {
         Stdout out = new Stdout(p);
         try {
             String address = out.jmxAddress.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-            return new AgentProcess(p, spawned, out, new JMXServiceURL(address));
+            return new AgentProcess(p, spawned, out, new JMXServiceURL(address), stateDir);
         } catch (ExecutionException | TimeoutException | IOException e) {
             stop(p);
+            if (stateDir != null) {
+                deleteTree(stateDir);
+            }
             throw new IllegalStateException("the agent (" + String.join(" ", pb.command()) + ") printed no JMX address "
                     + "within " + limit.toSeconds() + " s (" + e + "); exit " + (p.isAlive() ? "none, still running"
                     : p.exitValue()) + "; output:\n" + tail(out.text.toString()) + stderrTail(pb));
@@ -219,9 +279,25 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
-    /** A new JMX connection, for the caller to close. */
+    /** A new JMX connection, as the generated {@code admin} when the agent made its logins; for the caller to close. */
     public JMXConnector connect() throws IOException {
-        return JMXConnectorFactory.connect(address);
+        Path passwords = stateDir == null ? null : stateDir.resolve("jmxremote.password");
+        if (passwords == null || !Files.exists(passwords)) {
+            return JMXConnectorFactory.connect(address);
+        }
+        return JMXConnectorFactory.connect(address, Map.of(JMXConnector.CREDENTIALS,
+                new String[] {"admin", password(passwords, "admin")}));
+    }
+
+    /** {@code user}'s password in a clear-text password file, read as the client reads the generated one. */
+    public static String password(Path passwordFile, String user) throws IOException {
+        for (String line : Files.readAllLines(passwordFile)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 2 && f[0].equals(user)) {
+                return f[1];
+            }
+        }
+        throw new IOException("no clear-text password for " + user + " in " + passwordFile);
     }
 
     /** The agent over JMX: connected on first use, closed by {@link #disconnect} or with the process. */
@@ -319,6 +395,9 @@ public final class AgentProcess implements AutoCloseable {
     public void close() {
         disconnect();
         stop(process);
+        if (stateDir != null && ownsStateDir) {
+            deleteTree(stateDir);
+        }
     }
 
     /** For a shutdown hook: stops every agent still running, also those still starting. */

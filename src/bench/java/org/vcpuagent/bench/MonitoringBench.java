@@ -1,0 +1,186 @@
+package org.vcpuagent.bench;
+
+import org.vcpuagent.testsupport.AgentProcess;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Part "monitoring": a Prometheus scrape of the agent (jmx_exporter with the shipped config/jmx_exporter.yaml)
+ * beside Debian's prometheus-libvirt-exporter 0.2.0 on the same node XML of N domains of 8 vCPUs, measured in
+ * the same run, alternating: wall time and the exporting process's CPU per scrape, samples, and the whole agent
+ * process's CPU at a 15 s scrape interval.
+ */
+final class MonitoringBench {
+
+    static final String LIBVIRT_EXPORTER = "/usr/bin/prometheus-libvirt-exporter";
+    /** The scrape interval the CPU share is given for: Prometheus's usual one. */
+    static final double SCRAPE_INTERVAL_S = 15;
+
+    /** One exporter: its /metrics and the process whose CPU a scrape costs. */
+    private record Exporter(String label, String url, long pid) {
+    }
+
+    /** What was measured for one exporter at one size. */
+    record Row(String label, int domains, Stats wall, Stats cpu, int samples, int vcpuSamples, double idleCpuPct) {
+    }
+
+    private MonitoringBench() {
+    }
+
+    static void run(Context ctx) throws Exception {
+        Report r = ctx.report;
+        r.section("Monitoring: a Prometheus scrape of the agent beside Debian's libvirt exporter");
+        r.text("""
+                libvirt's test driver with a node XML of N running domains of 8 vCPUs (as in the scale part). \
+                The agent: `scripts/vcpu-agent --uri test:///…/nodeN.xml --prometheus-port P` with the shipped \
+                `config/jmx_exporter.yaml`; beside it, Debian's `prometheus-libvirt-exporter` 0.2.0 \
+                (`--libvirt.uri test:///…/nodeN.xml`) on the same file. After the warm-up both are scraped in \
+                turn (A B A B …) with one HTTP client; **wall** is the GET with its whole body, **CPU** the \
+                exporting process's utime + stime across that scrape (`/proc/PID/stat`, clock-tick resolution), \
+                **samples** the sample lines of one scrape. The agent's **idle CPU** is its process over a window \
+                without scrapes (its own refresh: snapshots, looks, statistics); the share at a 15 s scrape \
+                interval is idle + CPU per scrape ÷ 15 s. The load average is recorded before each size.""");
+        if (!Files.isExecutable(Path.of(LIBVIRT_EXPORTER))) {
+            r.text("**Not measured:** " + LIBVIRT_EXPORTER + " is missing (`scripts/install-deps.sh --tests` installs it).");
+            return;
+        }
+        List<Integer> sizes = ctx.quick ? List.of(100) : List.of(100, 1000);
+        List<Row> rows = new ArrayList<>();
+        for (int n : sizes) {
+            r.load("monitoring, before " + n + " domains");
+            rows.addAll(measure(ctx, n));
+        }
+        Table t = new Table("Domains", "Exporter", "Scrape wall (median, min – max)", "CPU per scrape (median)", "Scrapes",
+                "Samples", "of them per vCPU (labelled vcpu)", "Idle CPU", "CPU at a 15 s interval");
+        for (Row row : rows) {
+            double atInterval = row.idleCpuPct + 100 * row.cpu.median() / 1000 / SCRAPE_INTERVAL_S;
+            t.row(row.domains, row.label, row.wall.median(true) + " (" + row.wall.range() + ")", row.cpu.median(true),
+                    row.wall.n(), row.samples, row.vcpuSamples,
+                    Double.isNaN(row.idleCpuPct) ? "–" : String.format("%.2f %%", row.idleCpuPct),
+                    Double.isNaN(row.idleCpuPct) ? "–" : String.format("%.2f %% of one core", atInterval));
+        }
+        r.table(t);
+        for (int i = 0; i + 1 < rows.size(); i += 2) {
+            Row agent = rows.get(i);
+            Row debian = rows.get(i + 1);
+            r.target("Scrape of the agent at " + agent.domains + " domains vs prometheus-libvirt-exporter",
+                    "no more wall and CPU", "wall " + agent.wall.median(true) + " vs " + debian.wall.median(true) + ", CPU "
+                            + agent.cpu.median(true) + " vs " + debian.cpu.median(true),
+                    agent.wall.median() <= debian.wall.median() && agent.cpu.median() <= debian.cpu.median());
+            if (agent.domains == 1000) {
+                double pct = agent.idleCpuPct + 100 * agent.cpu.median() / 1000 / SCRAPE_INTERVAL_S;
+                r.target("The whole agent at 1000 domains, scraped every 15 s", "≤ 2 % of one core",
+                        String.format("%.2f %%", pct), pct <= 2);
+            }
+        }
+    }
+
+    private static List<Row> measure(Context ctx, int n) throws Exception {
+        System.out.println("-- monitoring: " + n + " domains");
+        Path xml = ScaleBench.writeNode(ctx.tmp, n);
+        String uri = "test://" + xml.toAbsolutePath();
+        int agentPort = AgentProcess.freePort();
+        int debianPort = AgentProcess.freePort();
+        Process debian = null;
+        try (AgentProcess agent = AgentProcess.viaLauncher("--jmx-insecure", "true", "--uri", uri,
+                "--refresh-interval", "2s", "--prometheus-port", String.valueOf(agentPort))) {
+            agent.disconnect();
+            debian = new ProcessBuilder(LIBVIRT_EXPORTER, "--libvirt.uri=" + uri,
+                    "--web.listen-address=127.0.0.1:" + debianPort).redirectErrorStream(true)
+                    .redirectOutput(ctx.tmp.resolve("libvirt-exporter-" + n + ".log").toFile()).start();
+            Exporter a = new Exporter("vcpu-agent + jmx_exporter", "http://127.0.0.1:" + agentPort + "/metrics", agent.pid());
+            Exporter d = new Exporter("prometheus-libvirt-exporter 0.2.0", "http://127.0.0.1:" + debianPort + "/metrics",
+                    debian.pid());
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            awaitUp(http, d.url);
+            long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(ctx.reps(20, 10));
+            while (System.nanoTime() < warmUpEnd) {
+                scrape(http, a.url);
+                scrape(http, d.url);
+            }
+            double idle = idleCpuPct(agent.pid(), ctx.reps(30, 10));
+            Stats aWall = new Stats("agent wall");
+            Stats aCpu = new Stats("agent cpu");
+            Stats dWall = new Stats("debian wall");
+            Stats dCpu = new Stats("debian cpu");
+            String aText = "";
+            String dText = "";
+            for (int i = 0; i < ctx.reps(10, 5); i++) {
+                aText = timed(http, a, aWall, aCpu);
+                dText = timed(http, d, dWall, dCpu);
+            }
+            return List.of(new Row(a.label, n, aWall, aCpu, samples(aText, ""), perVcpu(aText), idle),
+                    new Row(d.label, n, dWall, dCpu, samples(dText, ""), perVcpu(dText), Double.NaN));
+        } finally {
+            if (debian != null) {
+                debian.destroy();
+                if (!debian.waitFor(10, TimeUnit.SECONDS)) {
+                    debian.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static void awaitUp(HttpClient http, String url) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                scrape(http, url);
+                return;
+            } catch (IOException | IllegalStateException e) {
+                if (System.nanoTime() > end) {
+                    throw new IllegalStateException(url + " did not answer within 30 s: " + e.getMessage());
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static String scrape(HttpClient http, String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(url + " answered " + r.statusCode());
+        }
+        return r.body();
+    }
+
+    private static String timed(HttpClient http, Exporter e, Stats wall, Stats cpu) throws IOException, InterruptedException {
+        Path stat = Path.of("/proc", String.valueOf(e.pid), "stat");
+        long c0 = AgentProcess.cpuTicks(stat);
+        long t0 = System.nanoTime();
+        String body = scrape(http, e.url);
+        wall.addNanos(System.nanoTime() - t0);
+        cpu.addMillis((AgentProcess.cpuTicks(stat) - c0) * 1000.0 / ScaleBench.clockTicks());
+        return body;
+    }
+
+    /** The process's CPU over {@code seconds} without a scrape, in % of one core. */
+    private static double idleCpuPct(long pid, int seconds) throws IOException, InterruptedException {
+        Path stat = Path.of("/proc", String.valueOf(pid), "stat");
+        long c0 = AgentProcess.cpuTicks(stat);
+        long t0 = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        double cpuS = (AgentProcess.cpuTicks(stat) - c0) / (double) ScaleBench.clockTicks();
+        return 100 * cpuS / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Samples labelled with a vCPU. */
+    private static int perVcpu(String text) {
+        return (int) text.lines().filter(l -> !l.startsWith("#") && l.contains("vcpu=\"")).count();
+    }
+
+    private static int samples(String text, String prefix) {
+        return (int) text.lines().filter(l -> !l.isBlank() && !l.startsWith("#") && l.startsWith(prefix)).count();
+    }
+}

@@ -1,0 +1,23 @@
+package org.vcpuagent.placement;
+
+import org.vcpuagent.model.CpuMap;
+
+import java.util.List;
+
+/** The domain a placement is applied to, as the layer that calls libvirt offers it. */
+public interface PlacementTarget {
+
+    String name();
+
+    /** The online vCPUs' affinities now, by vCPU number. */
+    List<CpuMap> vcpuPins();
+
+    /** The emulator threads' affinity now. */
+    CpuMap emulatorPin();
+
+    NumaBinding memory();
+
+    void pinVcpu(int vcpu, CpuMap cpus, boolean persistent);
+
+    void pinEmulator(CpuMap cpus, boolean persistent);
+}
