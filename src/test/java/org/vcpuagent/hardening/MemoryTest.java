@@ -42,14 +42,11 @@ class MemoryTest {
                 // A long warm-up: the JIT's code cache and malloc's arenas grow for a while after start
                 // (10 MiB seen after 10 % of the work, then flat); a leak keeps growing after that.
                 run(connectors, test, READS * 3 / 10, PINS * 3 / 10);
-                agent.jcmd("GC.run");
-                long warm = agent.rssKiB();
+                long warm = settledRssKiB(agent);
                 run(connectors, test, READS * 35 / 100, PINS * 35 / 100);
-                agent.jcmd("GC.run");
-                long middle = agent.rssKiB();
+                long middle = settledRssKiB(agent);
                 run(connectors, test, READS * 35 / 100, PINS * 35 / 100);
-                agent.jcmd("GC.run");
-                long end = agent.rssKiB();
+                long end = settledRssKiB(agent);
                 String histogram = agent.jcmd("GC.class_histogram");
                 long jnaMemory = instances(histogram, "com.sun.jna.Memory");
                 System.out.printf("agent RSS: %d KiB after warm-up (%d reads, %d pins), %d KiB at 65 %%, %d KiB after "
@@ -65,6 +62,16 @@ class MemoryTest {
                 }
             }
         }
+    }
+
+    /**
+     * RSS after a full GC and after malloc has handed back what it holds free: freed native memory that glibc keeps
+     * in its arenas comes and goes by several MiB between two samples and is no leak; memory never freed stays.
+     */
+    private static long settledRssKiB(AgentProcess agent) throws Exception {
+        agent.jcmd("GC.run");
+        agent.jcmd("System.trim_native_heap");
+        return agent.rssKiB();
     }
 
     private static long instances(String histogram, String className) {
