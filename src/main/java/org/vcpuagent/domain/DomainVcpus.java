@@ -299,6 +299,12 @@ public final class DomainVcpus implements AutoCloseable {
         domain.pinEmulator(cpus.toBytes(host.get().mapLength()), persistent);
     }
 
+    /** Pins IOThread {@code id} live and, with {@code persistent}, in the persistent configuration too. */
+    public void pinIoThread(int id, CpuMap cpus, boolean persistent) {
+        checkPersistent(persistent, "IOThread " + id);
+        domain.pinIoThread(id, cpus.toBytes(host.get().mapLength()), persistent);
+    }
+
     private void checkPersistent(boolean persistent, String what) {
         if (persistent && !domain.isPersistent()) {
             throw new IllegalArgumentException("cannot pin " + what + " of domain '" + name() + "' persistently: "

@@ -106,6 +106,10 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
         run(() -> domain.pinIoThread(id, cpumap));
     }
 
+    void pinIoThread(int id, byte[] cpumap, boolean persistent) {
+        run(() -> domain.pinIoThread(id, cpumap, persistent));
+    }
+
     String xml() {
         return ask(domain::xmlDesc);
     }

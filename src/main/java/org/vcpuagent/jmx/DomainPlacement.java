@@ -88,6 +88,16 @@ final class DomainPlacement implements PlacementTarget {
     }
 
     @Override
+    public Map<Integer, CpuMap> ioThreadPins() {
+        try {
+            return vcpus.ioThreads();
+        } catch (DomainCallException e) {
+            // Drivers without IOThreads (Xen): a placement has none to pin.
+            return Map.of();
+        }
+    }
+
+    @Override
     public NumaBinding memory() {
         NumaBinding domainWide;
         try {
@@ -111,5 +121,10 @@ final class DomainPlacement implements PlacementTarget {
     @Override
     public void pinEmulator(CpuMap cpus, boolean persistent) {
         vcpus.pinEmulator(cpus, persistent);
+    }
+
+    @Override
+    public void pinIoThread(int id, CpuMap cpus, boolean persistent) {
+        vcpus.pinIoThread(id, cpus, persistent);
     }
 }

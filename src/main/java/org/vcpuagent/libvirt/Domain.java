@@ -322,6 +322,17 @@ public final class Domain implements AutoCloseable {
                 (d, flags) -> LIB.virDomainPinIOThread(d, id, cpumap, cpumap.length, flags));
     }
 
+    /** {@link #pinIoThread}, and with {@code persistent} also in the persistent configuration (virsh --live --config). */
+    public void pinIoThread(int id, byte[] cpumap, boolean persistent) {
+        if (!persistent) {
+            pinIoThread(id, cpumap);
+            return;
+        }
+        use(d -> check(d, LIB.virDomainPinIOThread(d, id, cpumap, cpumap.length,
+                LibvirtNative.AFFECT_LIVE | LibvirtNative.AFFECT_CONFIG),
+                "virDomainPinIOThread(" + name + ", iothread " + id + ", LIVE|CONFIG)"));
+    }
+
     /** The memory's NUMA mode and nodeset ({@code virsh numatune}). */
     public NumaTune numaTune() {
         return use(d -> {

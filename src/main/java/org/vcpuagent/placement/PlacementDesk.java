@@ -1,8 +1,6 @@
 package org.vcpuagent.placement;
 
-import org.vcpuagent.model.CpuMap;
-
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +18,8 @@ public final class PlacementDesk {
     private record Claim(DomainPins pins, long madeAt) {
     }
 
-    /** The pinning a placement replaced: the vCPUs' and the emulator's. */
-    private record Replaced(List<CpuMap> vcpus, CpuMap emulator, boolean persistent) {
+    /** The pinning a placement replaced, and whether the placement went to the persistent configuration too. */
+    private record Replaced(PinSteps.Pins pinning, boolean persistent) {
     }
 
     private final Supplier<PlacementSnapshot> snapshot;
@@ -35,8 +33,12 @@ public final class PlacementDesk {
 
     /** The plan for {@code target}, changing nothing. */
     public synchronized Plan plan(PlacementTarget target, Policy policy) {
+        return plan(target, policy, target.vcpuPins().size(), target.ioThreadPins().keySet());
+    }
+
+    private Plan plan(PlacementTarget target, Policy policy, int vcpus, Collection<Integer> ioThreads) {
         PlacementSnapshot s = snapshot.get();
-        return Planner.plan(s.topology(), others(s, target.name()), target.name(), target.vcpuPins().size(),
+        return Planner.plan(s.topology(), others(s, target.name()), target.name(), vcpus, ioThreads,
                 target.memory(), policy);
     }
 
@@ -46,17 +48,18 @@ public final class PlacementDesk {
      * @return the plan applied
      */
     public synchronized Plan apply(PlacementTarget target, Policy policy, boolean persistent) {
-        Plan plan = plan(target, policy);
-        Replaced before = new Replaced(target.vcpuPins(), target.emulatorPin(), persistent);
-        pinAll(target, plan.vcpus(), plan.emulator(), before, persistent);
-        replaced.putIfAbsent(target.name(), before);
-        claims.put(target.name(), new Claim(new DomainPins(target.name(), plan.vcpus(), plan.emulator(), Map.of(),
-                target.memory()), System.nanoTime()));
+        PinSteps.Pins before = PinSteps.Pins.of(target);
+        Plan plan = plan(target, policy, before.vcpus().size(), before.ioThreads().keySet());
+        PinSteps.pinAll(target, PinSteps.Pins.of(plan), before, persistent);
+        replaced.putIfAbsent(target.name(), new Replaced(before, persistent));
+        claims.put(target.name(), new Claim(new DomainPins(target.name(), plan.vcpus(), plan.emulator(),
+                plan.ioThreads(), target.memory()), System.nanoTime()));
         return plan;
     }
 
     /**
-     * Puts back the pinning the first placement since the last restore replaced.
+     * Puts back the pinning the first placement since the last restore replaced: the vCPUs', the emulator's
+     * and the IOThreads'.
      *
      * @return what was put back, as text
      * @throws IllegalStateException when no placement of this domain is kept
@@ -67,48 +70,20 @@ public final class PlacementDesk {
             throw new IllegalStateException("domain '" + target.name() + "' has no placement to restore: "
                     + "restorePlacement puts back the pinning an applyPlacement replaced, and none was applied");
         }
-        pinAll(target, r.vcpus(), r.emulator(), new Replaced(target.vcpuPins(), target.emulatorPin(), r.persistent()),
-                r.persistent());
+        PinSteps.Pins old = r.pinning();
+        PinSteps.pinAll(target, old, PinSteps.Pins.of(target), r.persistent());
         replaced.remove(target.name());
         claims.remove(target.name());
         StringBuilder sb = new StringBuilder("restored the pinning of domain '" + target.name() + "':");
-        for (int v = 0; v < r.vcpus().size(); v++) {
-            sb.append("\nvcpu ").append(v).append(" -> cpus ").append(r.vcpus().get(v).toCpuList());
+        for (int v = 0; v < old.vcpus().size(); v++) {
+            sb.append("\nvcpu ").append(v).append(" -> cpus ").append(old.vcpus().get(v).toCpuList());
         }
-        return sb.append("\nemulator -> cpus ").append(r.emulator().toCpuList()).toString();
-    }
-
-    private static void pinAll(PlacementTarget target, List<CpuMap> vcpus, CpuMap emulator, Replaced undo,
-                               boolean persistent) {
-        int made = 0;
-        try {
-            for (; made < vcpus.size(); made++) {
-                target.pinVcpu(made, vcpus.get(made), persistent);
-            }
-            if (emulator != null && !emulator.isEmpty()) {
-                target.pinEmulator(emulator, persistent);
-            }
-        } catch (RuntimeException e) {
-            String undone = undo(target, undo, made, persistent);
-            throw new IllegalStateException((made < vcpus.size() ? "pinning vCPU " + made : "pinning the emulator "
-                    + "threads") + " of domain '" + target.name() + "' failed: " + e.getMessage() + "; " + undone, e);
+        if (old.hasEmulator()) {
+            sb.append("\nemulator -> cpus ").append(old.emulator().toCpuList());
         }
-    }
-
-    private static String undo(PlacementTarget target, Replaced undo, int made, boolean persistent) {
-        List<String> failed = new ArrayList<>();
-        for (int v = 0; v < Math.min(made, undo.vcpus().size()); v++) {
-            try {
-                target.pinVcpu(v, undo.vcpus().get(v), persistent);
-            } catch (RuntimeException e) {
-                failed.add("vCPU " + v + " (" + e.getMessage() + ")");
-            }
-        }
-        if (made == 0) {
-            return "nothing had been changed";
-        }
-        return failed.isEmpty() ? "the " + made + " pin(s) already made were put back"
-                : "putting back the pins already made failed for " + String.join(", ", failed);
+        old.ioThreads().forEach((id, m) -> sb.append("\niothread ").append(id)
+                .append(" -> cpus ").append(m.toCpuList()));
+        return sb.toString();
     }
 
     /** The other domains' pins: the owner's snapshot, with the placements made since it was taken. */

@@ -3,16 +3,21 @@ package org.vcpuagent.placement;
 import org.vcpuagent.model.CpuMap;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * Computes a placement: a pure function of the topology, the other domains' pins and the request. Reserved,
  * offline and unpinnable CPUs are never used; a dedicated CPU is one that no other domain's pinned thread may
  * use, and whose SMT siblings none may use either. Threads of other domains that float are named in a warning
- * and not avoided: they can run anywhere.
+ * and not avoided: they can run anywhere. IOThreads go with the emulator threads (as KubeVirt's
+ * {@code isolateEmulatorThread} does): on the emulator's isolated CPU, or shared over the vCPUs' CPUs, so they
+ * never take a vCPU's dedicated CPU from another domain and never need a CPU of their own.
  */
 public final class Planner {
 
@@ -20,19 +25,23 @@ public final class Planner {
     }
 
     /**
-     * @param others the other domains' pins (the planned domain's own are replaced, so they are not given)
+     * @param others    the other domains' pins (the planned domain's own are replaced, so they are not given)
+     * @param ioThreads the ids of the domain's IOThreads; empty where it has none or the driver has none
      * @throws PlacementRefusedException when the policy cannot be met, saying why and what would fit
      */
-    public static Plan plan(Topology t, List<DomainPins> others, String domain, int vcpus, NumaBinding memory,
-                            Policy policy) {
+    public static Plan plan(Topology t, List<DomainPins> others, String domain, int vcpus,
+                            Collection<Integer> ioThreads, NumaBinding memory, Policy policy) {
         if (vcpus < 1) {
             throw new PlacementRefusedException("domain '" + domain + "' has no online vCPU to place");
         }
         List<PinnedThread> pinned = others.stream().flatMap(d -> d.threads().stream())
                 .filter(p -> !p.floats(t)).toList();
         List<String> warnings = floatingWarning(t, others);
-        return policy.dedicated() ? dedicated(t, pinned, domain, vcpus, memory, policy, warnings)
+        Plan p = policy.dedicated() ? dedicated(t, pinned, domain, vcpus, memory, policy, warnings)
                 : shared(t, pinned, domain, vcpus, policy, warnings);
+        Map<Integer, CpuMap> io = new TreeMap<>();
+        ioThreads.forEach(id -> io.put(id, p.emulator()));
+        return new Plan(p.domain(), p.policy(), p.vcpus(), p.emulator(), io, p.warnings());
     }
 
     private static List<String> floatingWarning(Topology t, List<DomainPins> others) {
@@ -56,7 +65,7 @@ public final class Planner {
                     + "domain, and the host has " + (free.isEmpty() ? "none" : "only CPU " + free.get(0)));
         }
         CpuMap emulator = policy.isolateEmulator() ? CpuMap.of(free.remove(free.size() - 1)) : Cpus.of(free);
-        return new Plan(domain, policy, Collections.nCopies(vcpus, Cpus.of(free)), emulator, warnings);
+        return new Plan(domain, policy, Collections.nCopies(vcpus, Cpus.of(free)), emulator, Map.of(), warnings);
     }
 
     private static Plan dedicated(Topology t, List<PinnedThread> pinned, String domain, int vcpus, NumaBinding memory,
@@ -115,7 +124,7 @@ public final class Planner {
             pins.add(CpuMap.of(cpus.get(v)));
         }
         CpuMap emulator = policy.isolateEmulator() ? CpuMap.of(cpus.get(vcpus)) : Cpus.of(cpus.subList(0, vcpus));
-        return new Plan(domain, policy, pins, emulator, w);
+        return new Plan(domain, policy, pins, emulator, Map.of(), w);
     }
 
     /** The nodes a placement may use, the memory's first: only those when it is bound there. */

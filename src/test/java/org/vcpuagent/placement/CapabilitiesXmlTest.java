@@ -44,7 +44,7 @@ class CapabilitiesXmlTest {
                 SyntheticHost.pinned("b", CpuMap.of(12))));
         assertEquals(List.of(new Conflict(Conflict.Kind.SMT_SIBLING, List.of("a", "b"), List.of("a:0", "b:0"),
                 CpuMap.of(4, 12))), k);
-        Plan p = Planner.plan(t, List.of(), "g", 2, NumaBinding.NONE, Policy.parse("dedicated,require"));
+        Plan p = Planner.plan(t, List.of(), "g", 2, List.of(), NumaBinding.NONE, Policy.parse("dedicated,require"));
         assertEquals(List.of(CpuMap.of(0), CpuMap.of(8)), p.vcpus());
     }
 

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,12 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PlacementDeskTest {
 
-    /** A domain in memory; {@code failAt}: the vCPU whose pin fails, or -1. */
+    /** A domain in memory with IOThreads 1 and 2; {@code failAt}: the vCPU whose pin fails, or -1. */
     static final class MemoryDomain implements PlacementTarget {
         final String name;
         final List<CpuMap> pins;
         CpuMap emulator;
+        final Map<Integer, CpuMap> ioThreads = new ConcurrentHashMap<>(Map.of(1, CpuMap.all(32), 2, CpuMap.of(7)));
         final int failAt;
+        /** The IOThread whose pin fails, or -1. */
+        int ioFailAt = -1;
 
         MemoryDomain(String name, int vcpus, int failAt) {
             this.name = name;
@@ -47,6 +52,17 @@ class PlacementDeskTest {
 
         @Override public CpuMap emulatorPin() {
             return emulator;
+        }
+
+        @Override public Map<Integer, CpuMap> ioThreadPins() {
+            return Map.copyOf(ioThreads);
+        }
+
+        @Override public void pinIoThread(int id, CpuMap cpus, boolean persistent) {
+            if (id == ioFailAt) {
+                throw new IllegalStateException("libvirt refused the IOThread");
+            }
+            ioThreads.put(id, cpus);
         }
 
         @Override public NumaBinding memory() {
@@ -115,5 +131,26 @@ class PlacementDeskTest {
         assertEquals(Collections.nCopies(2, CpuMap.all(32)), ok.vcpuPins());
         assertEquals(CpuMap.all(32), ok.emulatorPin());
         assertThrows(IllegalStateException.class, () -> desk.restore(ok));
+    }
+
+    @Test
+    void ioThreadsArePlacedWithTheEmulatorAFailedIoThreadPinUndoesAllAndRestorePutsThemBack() {
+        PlacementDesk desk = new PlacementDesk(PlacementDeskTest::empty);
+        MemoryDomain failing = new MemoryDomain("f", 2, -1);
+        failing.ioFailAt = 2;
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> desk.apply(failing, Policy.parse("dedicated,emulator=isolate"), false));
+        assertEquals("pinning IOThread 2 of domain 'f' failed: libvirt refused the IOThread; the 4 pin(s) already "
+                + "made were put back", e.getMessage());
+        assertEquals(Collections.nCopies(2, CpuMap.all(32)), failing.vcpuPins());
+        assertEquals(CpuMap.all(32), failing.emulatorPin());
+        assertEquals(Map.of(1, CpuMap.all(32), 2, CpuMap.of(7)), failing.ioThreadPins());
+
+        MemoryDomain ok = new MemoryDomain("ok", 2, -1);
+        Plan plan = desk.apply(ok, Policy.parse("dedicated,emulator=isolate"), false);
+        assertEquals(Map.of(1, plan.emulator(), 2, plan.emulator()), ok.ioThreadPins());
+        String restored = desk.restore(ok);
+        assertEquals(Map.of(1, CpuMap.all(32), 2, CpuMap.of(7)), ok.ioThreadPins());
+        assertTrue(restored.endsWith("\niothread 1 -> cpus 0-31\niothread 2 -> cpus 7"), restored);
     }
 }

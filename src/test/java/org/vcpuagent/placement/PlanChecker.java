@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,11 +21,13 @@ final class PlanChecker {
     private PlanChecker() {
     }
 
-    static void check(Topology t, List<DomainPins> others, Plan plan, int vcpus, NumaBinding memory) {
+    static void check(Topology t, List<DomainPins> others, Plan plan, int vcpus, List<Integer> ioThreads,
+                      NumaBinding memory) {
         Policy p = plan.policy();
         assertEquals(vcpus, plan.vcpus().size(), "one affinity per vCPU");
         List<CpuMap> all = new ArrayList<>(plan.vcpus());
         all.add(plan.emulator());
+        all.addAll(plan.ioThreads().values());
         for (CpuMap m : all) {
             assertTrue(!m.isEmpty(), "no empty affinity");
             for (int cpu : Cpus.members(m)) {
@@ -50,8 +53,9 @@ final class PlanChecker {
             assertEquals(1, Cpus.size(plan.emulator()), "an isolated emulator has one CPU");
             plan.vcpus().forEach(m -> assertTrue(!Cpus.intersects(m, plan.emulator()), "emulator CPU shared"));
         }
+        checkIoThreads(plan, ioThreads);
         List<DomainPins> after = new ArrayList<>(others);
-        after.add(new DomainPins(plan.domain(), plan.vcpus(), plan.emulator(), Map.of(), memory));
+        after.add(new DomainPins(plan.domain(), plan.vcpus(), plan.emulator(), plan.ioThreads(), memory));
         List<Conflict> conflicts = ConflictFinder.find(t, after);
         if (p.dedicated()) {
             // A plan that had to leave the memory's preferred nodes says so; only that may show as a numa conflict.
@@ -59,6 +63,31 @@ final class PlanChecker {
             assertTrue(conflicts.stream().noneMatch(c -> c.domains().contains(plan.domain())
                     && !(spans && c.kind() == Conflict.Kind.NUMA)),
                     "the plan makes conflicts: " + conflicts);
+        }
+    }
+
+    /**
+     * IOThreads go with the emulator threads: with emulator=isolate on its one CPU, which no vCPU uses; with
+     * emulator=share over exactly the vCPUs' CPUs. One line per IOThread, each in the text.
+     */
+    private static void checkIoThreads(Plan plan, List<Integer> ioThreads) {
+        assertEquals(new TreeSet<>(ioThreads), plan.ioThreads().keySet(), "one affinity per IOThread: " + plan.text());
+        Set<Integer> vcpuCpus = new TreeSet<>();
+        plan.vcpus().forEach(m -> vcpuCpus.addAll(Cpus.members(m)));
+        for (Map.Entry<Integer, CpuMap> e : plan.ioThreads().entrySet()) {
+            Set<Integer> io = new TreeSet<>(Cpus.members(e.getValue()));
+            if (plan.policy().isolateEmulator()) {
+                assertEquals(1, io.size(), "IOThread " + e.getKey() + " shares the isolated CPU: " + plan.text());
+                assertTrue(!vcpuCpus.contains(io.iterator().next()), "IOThread " + e.getKey() + " on a vCPU's CPU: "
+                        + plan.text());
+                assertEquals(Cpus.members(plan.emulator()), List.copyOf(io), "IOThread " + e.getKey()
+                        + " beside the emulator: " + plan.text());
+            } else {
+                assertEquals(vcpuCpus, io, "IOThread " + e.getKey() + " over the vCPUs' CPUs: " + plan.text());
+            }
+            String line = "iothread " + e.getKey() + " -> cpu" + (io.size() == 1 ? " " : "s ")
+                    + e.getValue().toCpuList();
+            assertTrue(plan.text().lines().anyMatch(line::equals), "the text has '" + line + "': " + plan.text());
         }
     }
 

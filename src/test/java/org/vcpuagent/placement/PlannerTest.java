@@ -5,6 +5,7 @@ import org.vcpuagent.model.CpuMap;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,10 +19,18 @@ class PlannerTest {
 
     static final Topology HOST = SyntheticHost.of(2, 8, 2);
 
-    static Plan plan(Topology t, List<DomainPins> others, int vcpus, NumaBinding memory, String policy) {
-        Plan p = Planner.plan(t, others, "guest", vcpus, memory, Policy.parse(policy));
-        PlanChecker.check(t, others, p, vcpus, memory);
+    /** The planned guest's IOThread ids, not numbered from 1 on purpose; the checker sees every plan's lines. */
+    static final List<Integer> IO_THREADS = List.of(1, 3);
+
+    static Plan plan(Topology t, List<DomainPins> others, int vcpus, List<Integer> ioThreads, NumaBinding memory,
+                     String policy) {
+        Plan p = Planner.plan(t, others, "guest", vcpus, ioThreads, memory, Policy.parse(policy));
+        PlanChecker.check(t, others, p, vcpus, ioThreads, memory);
         return p;
+    }
+
+    static Plan plan(Topology t, List<DomainPins> others, int vcpus, NumaBinding memory, String policy) {
+        return plan(t, others, vcpus, IO_THREADS, memory, policy);
     }
 
     static Plan plan(Topology t, List<DomainPins> others, int vcpus, String policy) {
@@ -45,12 +54,28 @@ class PlannerTest {
     }
 
     @Test
+    void ioThreadsGoWithTheEmulatorThreads() {
+        Plan shared = plan(HOST, List.of(), 2, "dedicated");
+        assertEquals(Map.of(1, CpuMap.of(0, 16), 3, CpuMap.of(0, 16)), shared.ioThreads(),
+                "emulator=share: over the vCPUs' CPUs");
+        assertTrue(shared.text().contains("emulator -> cpus 0,16\niothread 1 -> cpus 0,16\niothread 3 -> cpus 0,16"),
+                shared.text());
+        Plan isolated = plan(HOST, List.of(), 2, "dedicated,emulator=isolate");
+        assertEquals(Map.of(1, CpuMap.of(1), 3, CpuMap.of(1)), isolated.ioThreads(), "emulator=isolate: its CPU");
+        assertTrue(isolated.text().contains("emulator -> cpu 1\niothread 1 -> cpu 1\niothread 3 -> cpu 1"),
+                isolated.text());
+        Plan none = plan(HOST, List.of(), 2, List.of(), NumaBinding.NONE, "shared");
+        assertEquals(Map.of(), none.ioThreads());
+        assertTrue(!none.text().contains("iothread"), none.text());
+    }
+
+    @Test
     void requirePairsSiblingsAndIsRefusedOnAHostWithoutSmt() {
         Plan p = plan(HOST, List.of(), 3, "dedicated,require");
         assertEquals(List.of(CpuMap.of(0), CpuMap.of(16), CpuMap.of(1)), p.vcpus());
         Topology noSmt = SyntheticHost.of(2, 8, 1);
         PlacementRefusedException e = assertThrows(PlacementRefusedException.class,
-                () -> Planner.plan(noSmt, List.of(), "guest", 2, NumaBinding.NONE, Policy.parse("dedicated,require")));
+                () -> Planner.plan(noSmt, List.of(), "guest", 2, List.of(), NumaBinding.NONE, Policy.parse("dedicated,require")));
         assertTrue(e.getMessage().contains("this host has one thread per core; 'dedicated' or 'dedicated,isolate' "
                 + "would place it"), e.getMessage());
         plan(noSmt, List.of(), 8, "dedicated");
@@ -89,7 +114,7 @@ class PlannerTest {
         Plan p = plan(HOST, List.of(), 2, strict1, "dedicated");
         assertEquals(List.of(CpuMap.of(8), CpuMap.of(24)), p.vcpus());
         PlacementRefusedException e = assertThrows(PlacementRefusedException.class, () -> Planner.plan(HOST,
-                List.of(), "guest", 9, strict1, Policy.parse("dedicated,isolate")));
+                List.of(), "guest", 9, IO_THREADS, strict1, Policy.parse("dedicated,isolate")));
         assertTrue(e.getMessage().contains("in NUMA node(s) 1, where its memory is strict"), e.getMessage());
         assertTrue(e.getMessage().contains("what would fit: 8 vCPU(s)"), e.getMessage());
         Plan spread = plan(HOST, List.of(), 9, new NumaBinding("preferred", CpuMap.of(1)), "dedicated,isolate");
@@ -103,11 +128,11 @@ class PlannerTest {
             others.add(SyntheticHost.pinned("d" + cpu, CpuMap.of(cpu)));
         }
         PlacementRefusedException e = assertThrows(PlacementRefusedException.class, () -> Planner.plan(HOST,
-                others, "guest", 1, NumaBinding.NONE, Policy.parse("dedicated")));
+                others, "guest", 1, IO_THREADS, NumaBinding.NONE, Policy.parse("dedicated")));
         assertTrue(e.getMessage().contains("no NUMA node of [0, 1] has a free CPU"), e.getMessage());
         assertTrue(e.getMessage().endsWith("what would fit: 'shared'"), e.getMessage());
         PlacementRefusedException s = assertThrows(PlacementRefusedException.class, () -> Planner.plan(HOST,
-                others, "guest", 1, NumaBinding.NONE, Policy.parse("shared")));
+                others, "guest", 1, IO_THREADS, NumaBinding.NONE, Policy.parse("shared")));
         assertTrue(s.getMessage().contains("neither reserved nor held exclusively by another domain"), s.getMessage());
     }
 
