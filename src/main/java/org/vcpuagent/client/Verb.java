@@ -11,7 +11,8 @@ enum Verb {
     IOTHREADINFO("iothreadinfo", "DOMAIN", 1, 1),
     IOTHREADPIN("iothreadpin", "DOMAIN ID CPULIST", 3, 3),
     NUMATUNE("numatune", "DOMAIN", 1, 1),
-    PLACEMENT("placement", "DOMAIN POLICY [--apply [--config]]", 2, 2);
+    PLACEMENT("placement", "DOMAIN POLICY [--apply [--config]]", 2, 2),
+    PLACEMENT_RESTORE("placement-restore", "DOMAIN", 1, 1);
 
     final String word;
     final String arguments;

@@ -57,6 +57,7 @@ final class VerbRunner {
             case IOTHREADPIN -> iothreadpin(d);
             case NUMATUNE -> numatune(d);
             case PLACEMENT -> placement(d);
+            case PLACEMENT_RESTORE -> placementRestore(d);
         };
     }
 
@@ -249,6 +250,14 @@ final class VerbRunner {
         }
         JsonWriter json = about(d).member("applied", cl.apply).member("persistent", cl.config);
         return PlanText.members(json, text, policy).endObject() + "\n";
+    }
+
+    private String placementRestore(RemoteDomain d) {
+        String text = d.restorePlacement();
+        if (!cl.json) {
+            return text.endsWith("\n") ? text : text + "\n";
+        }
+        return PlanText.restored(about(d), text).endObject() + "\n";
     }
 
     /** A value for a table cell; "-" when the agent could not read it. */

@@ -86,6 +86,7 @@ class ClientFormatTest {
         assertEquals("dedicated,isolate,emulator=isolate", o.get("policy"));
         assertEquals(List.of(Map.of("vcpu", 0L, "cpulist", "4"), Map.of("vcpu", 1L, "cpulist", "6")), o.get("vcpus"));
         assertEquals("8", o.get("emulator"));
+        assertEquals(List.of(), o.get("ioThreads"));
         assertEquals(List.of("2 floating domains may still run here; confine them with `shared`",
                 "the plan spans NUMA nodes 0-1"), o.get("warnings"));
         assertEquals(plan, o.get("plan"));
@@ -94,6 +95,11 @@ class ClientFormatTest {
                         + "emulator -> cpus 0,2-7", "shared").endObject().toString());
         assertEquals(List.of(Map.of("vcpu", 0L, "cpulist", "0,2-7")), shared.get("vcpus"));
         assertEquals("shared,emulator=share", shared.get("policy"));
+        Map<String, Object> io = (Map<String, Object>) Json.parse(PlanText.members(new JsonWriter().beginObject(),
+                "placement of domain 'io' by policy dedicated,prefer,emulator=isolate:\nvcpu 0 -> cpu 0\n"
+                        + "emulator -> cpu 4\niothread 1 -> cpu 4\niothread 3 -> cpus 4", "dedicated").endObject()
+                .toString());
+        assertEquals(List.of(Map.of("id", 1L, "cpulist", "4"), Map.of("id", 3L, "cpulist", "4")), io.get("ioThreads"));
     }
 
     @Test

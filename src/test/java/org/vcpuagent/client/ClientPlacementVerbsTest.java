@@ -24,8 +24,8 @@ import static org.vcpuagent.client.Harness.ok;
 import static org.vcpuagent.client.Harness.usageError;
 
 /**
- * The placement verbs of {@code vcpu-agent client} (iothreadinfo, iothreadpin, numatune, placement, and
- * vcpupin / emulatorpin with --config) against a real agent on libvirt's test driver. What a verb changed is
+ * The placement verbs of {@code vcpu-agent client} (iothreadinfo, iothreadpin, numatune, placement,
+ * placement-restore, and vcpupin / emulatorpin with --config) against a real agent on libvirt's test driver. What a verb changed is
  * read back through a libvirt connection of the test's own (test:///default is one host for the whole JVM).
  * Domain {@code io} is started from XML with two IOThreads and its memory bound strictly to node 0.
  */
@@ -184,7 +184,7 @@ class ClientPlacementVerbsTest {
         assertEquals(Map.of("domain", "test", "applied", false, "persistent", false,
                 "policy", "dedicated,prefer,emulator=share",
                 "vcpus", List.of(Map.of("vcpu", 0L, "cpulist", "0"), Map.of("vcpu", 1L, "cpulist", "2")),
-                "emulator", "0,2", "warnings", List.of(), "plan", "placement of domain 'test' by policy "
+                "emulator", "0,2", "ioThreads", List.of(), "warnings", List.of(), "plan", "placement of domain 'test' by policy "
                         + "dedicated,prefer,emulator=share:\nvcpu 0 -> cpu 0\nvcpu 1 -> cpu 2\nemulator -> cpus 0,2"),
                 json(h.admin("--json", "placement", "test", "dedicated")));
         assertEquals(before, pinsSeenOutside("test"));
@@ -204,6 +204,60 @@ class ClientPlacementVerbsTest {
             c.domain("test").restorePlacement();
         }
         assertEquals(List.of(CpuMap.parse("0-7", 8), CpuMap.parse("0-7", 8)), pinsSeenOutside("test"));
+    }
+
+    @Test
+    void placementPlacesIoThreadsWithTheEmulatorAndPlacementRestorePutsEveryPinBack() throws Exception {
+        try (Domain io = startIo()) {
+            // Pins of its own first, so that restoring them is not mistaken for libvirt's defaults.
+            ok(h.admin("iothreadpin", "io", "2", "4"));
+            assertEquals(Map.of(1, CpuMap.of(0, 1), 2, CpuMap.of(4)), io.ioThreads());
+            String plan = """
+                    placement of domain 'io' by policy dedicated,prefer,emulator=isolate:
+                    vcpu 0 -> cpu 0
+                    vcpu 1 -> cpu 2
+                    emulator -> cpu 4
+                    iothread 1 -> cpu 4
+                    iothread 2 -> cpu 4
+                    warning: 1 floating domain may still run here; confine it with `shared`
+                    """;
+            assertEquals(plan, ok(h.admin("placement", "io", "dedicated,emulator=isolate")).out());
+            assertEquals(Map.of(1, CpuMap.of(0, 1), 2, CpuMap.of(4)), io.ioThreads(), "a plan changes nothing");
+            assertEquals("applied " + plan, ok(h.admin("placement", "io", "dedicated,emulator=isolate", "--apply")).out());
+            assertEquals(List.of(CpuMap.of(0), CpuMap.of(2)), pinsSeenOutside("io"));
+            assertEquals(CpuMap.of(4), emulatorSeenOutside("io"));
+            assertEquals(Map.of(1, CpuMap.of(4), 2, CpuMap.of(4)), io.ioThreads(), "as libvirt sees it");
+
+            assertEquals("""
+                    restored the pinning of domain 'io':
+                    vcpu 0 -> cpus 0-7
+                    vcpu 1 -> cpus 0-7
+                    emulator -> cpus 0-7
+                    iothread 1 -> cpus 0-1
+                    iothread 2 -> cpus 4
+                    """, ok(h.admin("placement-restore", "io")).out());
+            assertEquals(List.of(CpuMap.parse("0-7", 8), CpuMap.parse("0-7", 8)), pinsSeenOutside("io"));
+            assertEquals(CpuMap.parse("0-7", 8), emulatorSeenOutside("io"));
+            assertEquals(Map.of(1, CpuMap.of(0, 1), 2, CpuMap.of(4)), io.ioThreads(), "the previous pins back");
+
+            failsWith(h.admin("placement-restore", "io"), "domain 'io' has no placement to restore: restorePlacement "
+                    + "puts back the pinning an applyPlacement replaced, and none was applied");
+            ok(h.admin("placement", "io", "shared", "--apply"));
+            Map<String, Object> restored = json(h.admin("--json", "placement-restore", "io"));
+            assertEquals(List.of(Map.of("vcpu", 0L, "cpulist", "0-7"), Map.of("vcpu", 1L, "cpulist", "0-7")),
+                    restored.get("vcpus"));
+            assertEquals("0-7", restored.get("emulator"));
+            assertEquals(List.of(Map.of("id", 1L, "cpulist", "0-1"), Map.of("id", 2L, "cpulist", "4")),
+                    restored.get("ioThreads"));
+            assertEquals(Map.of(1, CpuMap.of(0, 1), 2, CpuMap.of(4)), io.ioThreads());
+            ok(h.admin("placement", "io", "shared", "--apply"));
+            assertEquals(1, h.monitor("placement-restore", "io").code(), "a restore is a change: read-write only");
+            assertEquals(Map.of(1, CpuMap.of(0, 2, 4), 2, CpuMap.of(0, 2, 4)), io.ioThreads(), "nothing changed");
+        }
+        usageError(Harness.run("placement-restore"), "placement-restore: DOMAIN is missing (usage: placement-restore "
+                + "DOMAIN)");
+        usageError(Harness.run("placement-restore", "test", "--apply"), "placement-restore: --apply is only for "
+                + "placement");
     }
 
     @Test
