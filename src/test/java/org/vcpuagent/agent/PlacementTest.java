@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.testsupport.JmxNames;
@@ -188,6 +189,22 @@ class PlacementTest {
             assertTrue(((String) cpuRow("Allocation", 2).get("threads")).contains("io:iothread1"));
             hostEvents.await("the offline conflict cleared", n -> n.getMessage().startsWith(
                     "placement conflict cleared: offline: io:iothread1"), Duration.ofSeconds(5));
+
+            // By policy: the IOThread goes with the emulator, here on its isolated CPU; restore puts back 2.
+            String applied = (String) admin.invoke(io, "applyPlacement", new Object[] {"dedicated,emulator=isolate",
+                false}, new String[] {String.class.getName(), "boolean"});
+            assertTrue(applied.contains("emulator -> cpu 4\niothread 1 -> cpu 4"), applied);
+            assertEquals(java.util.Map.of(1, CpuMap.of(4)), d.ioThreads());
+            admin.invoke(HOST, "refresh", null, null);
+            assertTrue(((String) cpuRow("Allocation", 4).get("threads")).contains("io:iothread1"));
+            admin.invoke(io, "restorePlacement", null, null);
+            assertEquals(java.util.Map.of(1, CpuMap.of(2)), d.ioThreads(), "the previous pin back");
+            // The persistent variant asks libvirt for both; the test driver takes only one of them.
+            LibvirtException both = assertThrows(LibvirtException.class,
+                    () -> d.pinIoThread(1, CpuMap.of(0).toBytes(outside.hostInfo().mapLength()), true));
+            assertTrue(both.getMessage().startsWith("virDomainPinIOThread(io, iothread 1, LIVE|CONFIG) failed"),
+                    both.getMessage());
+            assertEquals(java.util.Map.of(1, CpuMap.of(2)), d.ioThreads(), "nothing changed");
         } finally {
             TestLibvirt.destroy(d);
             d.close();
