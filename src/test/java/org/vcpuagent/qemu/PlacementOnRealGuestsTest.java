@@ -99,19 +99,31 @@ class PlacementOnRealGuestsTest {
     }
 
     @Test
-    void anIoThreadIsPinnedAsVirshAndProcShow() throws Exception {
+    void anIoThreadIsPinnedAsVirshAndProcShowThenPlacedByPolicyBesideTheEmulatorAndRestored() throws Exception {
         RealGuest.virsh("iothreadadd", A, "1", "--live");
-        jmx.invoke(a.bean(), "pinIoThread", new Object[] {1, "1"}, new String[] {"int", String.class.getName()});
-        assertTrue(RealGuest.virsh("iothreadinfo", A).matches("(?s).*\\n\\s*1\\s+1\\s*\\n.*"),
-                RealGuest.virsh("iothreadinfo", A));
-        String reply = RealGuest.virsh("qemu-monitor-command", A, "{\"execute\":\"query-iothreads\"}");
-        Map<String, Object> top = Json.object(Json.parse(reply.trim()), "query-iothreads reply");
-        List<Object> threads = Json.list(top.get("return"), "return");
-        long tid = Json.longMember(Json.object(threads.get(0), "iothread"), "thread-id");
-        assertEquals("1", a.guest().cpusAllowedList(tid));
-        Exception missing = assertThrows(Exception.class, () -> jmx.invoke(a.bean(), "pinIoThread",
-                new Object[] {9, "1"}, new String[] {"int", String.class.getName()}));
-        assertTrue(missing.getCause().getMessage().contains("IOThread 9 does not exist"), missing.getCause().getMessage());
-        RealGuest.virsh("iothreaddel", A, "1", "--live");
+        try {
+            jmx.invoke(a.bean(), "pinIoThread", new Object[] {1, "1"}, new String[] {"int", String.class.getName()});
+            assertTrue(RealGuest.virsh("iothreadinfo", A).matches("(?s).*\\n\\s*1\\s+1\\s*\\n.*"),
+                    RealGuest.virsh("iothreadinfo", A));
+            String reply = RealGuest.virsh("qemu-monitor-command", A, "{\"execute\":\"query-iothreads\"}");
+            Map<String, Object> top = Json.object(Json.parse(reply.trim()), "query-iothreads reply");
+            List<Object> threads = Json.list(top.get("return"), "return");
+            long tid = Json.longMember(Json.object(threads.get(0), "iothread"), "thread-id");
+            assertEquals("1", a.guest().cpusAllowedList(tid));
+            Exception missing = assertThrows(Exception.class, () -> jmx.invoke(a.bean(), "pinIoThread",
+                    new Object[] {9, "1"}, new String[] {"int", String.class.getName()}));
+            assertTrue(missing.getCause().getMessage().contains("IOThread 9 does not exist"),
+                    missing.getCause().getMessage());
+
+            String applied = (String) jmx.invoke(a.bean(), "applyPlacement",
+                    new Object[] {"dedicated,emulator=isolate", false}, POLICY);
+            String emulator = applied.split("emulator -> cpu ")[1].split("\n")[0];
+            assertTrue(applied.contains("\niothread 1 -> cpu " + emulator), applied);
+            assertEquals(emulator, a.guest().cpusAllowedList(tid), "the IOThread on the emulator's CPU: " + applied);
+            jmx.invoke(a.bean(), "restorePlacement", null, null);
+            assertEquals("1", a.guest().cpusAllowedList(tid), "its own pin back");
+        } finally {
+            RealGuest.virsh("iothreaddel", A, "1", "--live");
+        }
     }
 }
