@@ -193,7 +193,9 @@ class PlacementTest {
             // By policy: the IOThread goes with the emulator, here on its isolated CPU; restore puts back 2.
             String applied = (String) admin.invoke(io, "applyPlacement", new Object[] {"dedicated,emulator=isolate",
                 false}, new String[] {String.class.getName(), "boolean"});
-            assertTrue(applied.contains("emulator -> cpu 4\niothread 1 -> cpu 4"), applied);
+            assertEquals("applied placement of domain 'io' by policy dedicated,prefer,emulator=isolate:\nvcpu 0 -> cpu 0\n"
+                    + "vcpu 1 -> cpu 2\nemulator -> cpu 4\niothread 1 -> cpu 4\nwarning: 1 floating domain may still "
+                    + "run here; confine it with `shared`", applied, "as placement.md shows it");
             assertEquals(java.util.Map.of(1, CpuMap.of(4)), d.ioThreads());
             admin.invoke(HOST, "refresh", null, null);
             assertTrue(((String) cpuRow("Allocation", 4).get("threads")).contains("io:iothread1"));
