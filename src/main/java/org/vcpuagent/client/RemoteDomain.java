@@ -232,7 +232,8 @@ public final class RemoteDomain {
 
     /**
      * The placement {@code policy} gives this domain, changing nothing: the agent's plan text, one line per vCPU
-     * ({@code vcpu 0 -> cpu 4}), one for the emulator threads ({@code emulator -> cpus 4-5}), then its warnings
+     * ({@code vcpu 0 -> cpu 4}), one for the emulator threads ({@code emulator -> cpus 4-5}), one per IOThread
+     * ({@code iothread 1 -> cpus 4-5}), then its warnings
      * ({@code warning: ...}). See placement.md for the policy grammar.
      */
     public String planPlacement(String policy) {

@@ -123,8 +123,8 @@ public interface DomainVcpuMXBean {
             @Description(name = "id", value = "The IOThread id, as IoThreads lists it.") int id,
             @Description(name = "cpulist", value = CPULIST) String cpulist);
 
-    @Description("A dry run: the placement a policy gives this domain, one line per vCPU (vcpu 0 -> cpu 4) and one "
-            + "for the emulator threads; changes nothing. Refused, saying why and what would fit, when the host "
+    @Description("A dry run: the placement a policy gives this domain, one line per vCPU (vcpu 0 -> cpu 4), one "
+            + "for the emulator threads and one per IOThread, which go with the emulator threads; changes nothing. Refused, saying why and what would fit, when the host "
             + "cannot meet it.")
     String planPlacement(
             @Description(name = "policy", value = "dedicated or shared; with dedicated optionally prefer, isolate or "
@@ -137,7 +137,7 @@ public interface DomainVcpuMXBean {
             @Description(name = "policy", value = "As for planPlacement.") String policy,
             @Description(name = "persistent", value = PERSISTENT) boolean persistent);
 
-    @Description("Puts back the pinning the last applyPlacement replaced.")
+    @Description("Puts back the vCPU, emulator and IOThread pinning the last applyPlacement replaced.")
     String restorePlacement();
 
     @Description("Reads the vCPU count and pinning from libvirt now and sends a notification for "
