@@ -267,23 +267,27 @@ public final class Domain implements AutoCloseable {
 
     /** {@link #pinVcpu}, and with {@code persistent} also in the persistent configuration (virsh --live --config). */
     public void pinVcpu(int vcpu, byte[] cpumap, boolean persistent) {
+        liveOrLiveAndConfig(persistent, () -> pinVcpu(vcpu, cpumap),
+                "virDomainPinVcpuFlags(" + name + ", vcpu " + vcpu + ", LIVE|CONFIG)",
+                (d, flags) -> LIB.virDomainPinVcpuFlags(d, vcpu, cpumap, cpumap.length, flags));
+    }
+
+    /**
+     * Without {@code persistent}, {@code live}; with it, one call for both the running domain and its persistent
+     * configuration, so that a driver refusing either changes neither.
+     */
+    private void liveOrLiveAndConfig(boolean persistent, Runnable live, String operation, FlagsCall change) {
         if (!persistent) {
-            pinVcpu(vcpu, cpumap);
+            live.run();
             return;
         }
-        use(d -> check(d, LIB.virDomainPinVcpuFlags(d, vcpu, cpumap, cpumap.length,
-                LibvirtNative.AFFECT_LIVE | LibvirtNative.AFFECT_CONFIG),
-                "virDomainPinVcpuFlags(" + name + ", vcpu " + vcpu + ", LIVE|CONFIG)"));
+        use(d -> check(d, change.call(d, LibvirtNative.AFFECT_LIVE | LibvirtNative.AFFECT_CONFIG), operation));
     }
 
     /** {@link #pinEmulator}, and with {@code persistent} also in the persistent configuration. */
     public void pinEmulator(byte[] cpumap, boolean persistent) {
-        if (!persistent) {
-            pinEmulator(cpumap);
-            return;
-        }
-        use(d -> check(d, LIB.virDomainPinEmulator(d, cpumap, cpumap.length,
-                LibvirtNative.AFFECT_LIVE | LibvirtNative.AFFECT_CONFIG), "virDomainPinEmulator(" + name + ", LIVE|CONFIG)"));
+        liveOrLiveAndConfig(persistent, () -> pinEmulator(cpumap), "virDomainPinEmulator(" + name + ", LIVE|CONFIG)",
+                (d, flags) -> LIB.virDomainPinEmulator(d, cpumap, cpumap.length, flags));
     }
 
     /** Each IOThread's affinity by id ({@code virsh iothreadinfo}); empty when the domain has none. */
@@ -324,13 +328,9 @@ public final class Domain implements AutoCloseable {
 
     /** {@link #pinIoThread}, and with {@code persistent} also in the persistent configuration (virsh --live --config). */
     public void pinIoThread(int id, byte[] cpumap, boolean persistent) {
-        if (!persistent) {
-            pinIoThread(id, cpumap);
-            return;
-        }
-        use(d -> check(d, LIB.virDomainPinIOThread(d, id, cpumap, cpumap.length,
-                LibvirtNative.AFFECT_LIVE | LibvirtNative.AFFECT_CONFIG),
-                "virDomainPinIOThread(" + name + ", iothread " + id + ", LIVE|CONFIG)"));
+        liveOrLiveAndConfig(persistent, () -> pinIoThread(id, cpumap),
+                "virDomainPinIOThread(" + name + ", iothread " + id + ", LIVE|CONFIG)",
+                (d, flags) -> LIB.virDomainPinIOThread(d, id, cpumap, cpumap.length, flags));
     }
 
     /** The memory's NUMA mode and nodeset ({@code virsh numatune}). */
