@@ -5,7 +5,8 @@
 # libvirtd as plain daemons. Safe to run repeatedly: packages, config and daemons are
 # only touched when missing. Must run as root. Undo with scripts/stop-libvirt-host.sh.
 # Group libvirt (the packaged service's user is in it) gets the read-write socket without polkit;
-# a running libvirtd is restarted once when that setting is new.
+# the read-only socket needs no polkit either (test host: any local user may then read domain information);
+# a running libvirtd is restarted once when those settings are new.
 #
 # Env: LIBVIRT_WAIT_SECONDS (default 60) bounds the wait for libvirtd to answer;
 #      its very first start probes QEMU capabilities (~8 s here), later ones <1 s.
@@ -86,6 +87,18 @@ configure_group_access() {
 }
 restart_libvirtd=no
 
+# Only for the test host: the read-only socket (0777) without polkit, so that an agent run with
+# --read-only true as an unprivileged user can connect (KernelReadTest). libvirt's default asks polkit there
+# too, and with no polkitd on these machines that refuses every non-root user. What it gives away: any local
+# user may read domain information (names, XML, vCPU and memory figures) through the read-only socket, as on
+# hosts built without polkit; no user gains any change.
+configure_read_only_access() {
+    if set_libvirtd_conf 'auth_unix_ro = "none"'; then
+        log "libvirtd's read-only socket: no polkit, every local user may read (test host; in $LIBVIRTD_CONF)"
+        restart_libvirtd=yes
+    fi
+}
+
 # Puts each "key = value" line into libvirtd.conf in place of the key's earlier value; succeeds only when
 # that changed the file.
 set_libvirtd_conf() {
@@ -163,6 +176,7 @@ wait_for_libvirtd() {
 install_packages
 configure_qemu_user
 configure_group_access
+configure_read_only_access
 configure_tcp_loopback
 start_daemons
 wait_for_libvirtd
