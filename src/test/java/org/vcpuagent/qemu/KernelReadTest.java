@@ -18,6 +18,7 @@ import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.model.VcpuReading;
 import org.vcpuagent.testsupport.CloseAll;
 
+import javax.management.MBeanServerConnection;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 import java.nio.file.Files;
@@ -37,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The {@code Vcpus} rows of a real guest come from the kernel ({@code source = proc}), and each value is what the
  * host itself shows for the vCPU's thread: {@code cpuTime} its schedstat within 1 %, {@code affinity} its
  * {@code Cpus_allowed_list}, {@code cpu} inside that set, the vCPU numbers QEMU's {@code query-cpus-fast}; right
- * after boot, a grow, a pin and a shrink libvirt times out on. In order, on one guest.
+ * after boot, a grow, a pin and a shrink libvirt times out on. In order, on one guest. Last, the whole agent as an
+ * unprivileged user on libvirt's read-only socket reads /proc or falls back, and says which.
  */
 @Tag("qemu")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -136,8 +138,8 @@ class KernelReadTest {
     @Test
     @Order(6)
     void anUnprivilegedUserReadsTheSameThreadsOrSaysWhyNot() throws Exception {
-        // libvirtd here asks polkit even on its read-only socket, and polkit needs a system bus this host may lack,
-        // so the unprivileged process does the kernel side alone: prove the map from the cgroups and read it.
+        // The kernel side alone, without libvirt (which asks polkit on its read-only socket unless the host says
+        // auth_unix_ro = "none"): prove the map from the cgroups and read it. The whole agent: the next test.
         Path dir = Files.createTempDirectory("vcpu-agent-nobody");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path jna = Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -170,14 +172,68 @@ class KernelReadTest {
         }
     }
 
-    /** Reads Vcpus between two looks at /proc and checks every row against them; returns the rows by number. */
+    @Test
+    @Order(7)
+    void theWholeAgentAsAnUnprivilegedUserOnReadOnlyLibvirtReadsProcOrFallsBackAndSaysWhich() throws Exception {
+        // More than one vCPU, so that every row is checked, not just vCPU 0 (the restart left the configured one).
+        g.jmx().invoke(g.bean(), "setVcpus", new Object[] {2}, new String[] {"int"});
+        assertEquals(2, g.guest().vcpuThreadIdsByIndex().size(), "QEMU's vCPUs after the grow");
+        // nobody, no groups: only the read-only socket (auth_unix_ro = "none" on the test host) and /proc.
+        UnprivilegedAgent agent = UnprivilegedAgent.start(RealGuest.URI);
+        try {
+            assertEquals(UnprivilegedAgent.USER, Files.getOwner(Path.of("/proc", String.valueOf(agent.pid())))
+                    .getName(), "the agent runs as the unprivileged user");
+            MBeanServerConnection jmx = agent.jmx();
+            org.vcpuagent.testsupport.JmxAwait.registered(jmx, g.bean(), true, Duration.ofSeconds(30));
+            saidWhich(agent);
+            Map<Integer, CompositeData> rows = rows(jmx);
+            String said = saidWhich(agent); // the last word on it, should the source have changed meanwhile
+            String source = (String) rows.values().iterator().next().get("source");
+            assertTrue(rows.values().stream().allMatch(r -> r.get("source").equals(source)), rows.toString());
+            assertTrue(source.equals("proc") || source.equals("getVcpus"), source);
+            System.out.println("the agent as " + UnprivilegedAgent.USER + ": source " + source + "; it said: " + said);
+            assertEquals(source.equals("proc"), said.contains("vCPUs are read from /proc"), said);
+            assertEquals("libvirt", jmx.getAttribute(g.bean(), "DataSource"), "libvirt is not stale");
+            if (source.equals("proc")) {
+                assertRowsMatchTheHost(g.guest().vcpuThreadIdsByIndex().size(), jmx);
+            } else {
+                assertTrue(said.matches("(?s).*vCPUs are read through libvirt \\(virDomainGetVcpus\\): .{10,}"), said);
+            }
+        } finally {
+            agent.close();
+        }
+        assertEquals(143, agent.exitCode(), "SIGTERM ends it: " + agent.output());
+        assertTrue(ProcessHandle.of(agent.pid()).isEmpty(), "the agent's process is gone");
+    }
+
+    /** The agent's last log line naming where the guest's vCPU rows come from (and why, for libvirt). */
+    private static String saidWhich(UnprivilegedAgent agent) throws InterruptedException {
+        String prefix = "domain " + GUEST + ": vCPUs are read ";
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            var line = agent.output().lines().filter(l -> l.contains(prefix)).reduce((a, b) -> b);
+            if (line.isPresent()) {
+                return line.get();
+            }
+            assertTrue(System.nanoTime() < deadline, "the agent never said where " + GUEST + "'s vCPUs are read "
+                    + "from:\n" + agent.output());
+            Thread.sleep(100);
+        }
+    }
+
     private static Map<Integer, CompositeData> assertRowsMatchTheHost(int expected) throws Exception {
+        return assertRowsMatchTheHost(expected, g.jmx());
+    }
+
+    /** Reads Vcpus between two looks at /proc and checks every row against them; returns the rows by number. */
+    private static Map<Integer, CompositeData> assertRowsMatchTheHost(int expected, MBeanServerConnection jmx)
+            throws Exception {
         RealGuest guest = g.guest();
         SortedMap<Integer, Long> threads = guest.vcpuThreadIdsByIndex();
         assertEquals(expected, threads.size(), "QEMU's vCPUs: " + threads);
         Map<Integer, Long> before = new TreeMap<>();
         threads.forEach((n, tid) -> before.put(n, guest.schedstatNs(tid)));
-        Map<Integer, CompositeData> rows = rows();
+        Map<Integer, CompositeData> rows = rows(jmx);
         Map<Integer, Long> after = new TreeMap<>();
         threads.forEach((n, tid) -> after.put(n, guest.schedstatNs(tid)));
 
@@ -201,7 +257,11 @@ class KernelReadTest {
     }
 
     private static Map<Integer, CompositeData> rows() throws Exception {
-        TabularData t = (TabularData) g.jmx().getAttribute(g.bean(), "Vcpus");
+        return rows(g.jmx());
+    }
+
+    private static Map<Integer, CompositeData> rows(MBeanServerConnection jmx) throws Exception {
+        TabularData t = (TabularData) jmx.getAttribute(g.bean(), "Vcpus");
         Map<Integer, CompositeData> out = new TreeMap<>();
         for (Object o : t.values()) {
             CompositeData row = (CompositeData) o;
