@@ -47,7 +47,13 @@ public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long taken
 
     /** The vCPU numbered {@code number}, if it is online in this snapshot. */
     public Optional<Vcpu> vcpu(int number) {
-        return vcpus.stream().filter(v -> v.number() == number).findFirst();
+        // A plain loop: a scrape reads every attribute of every vCPU bean, and each read comes here.
+        for (Vcpu v : vcpus) {
+            if (v.number() == number) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Milliseconds since the rows were read; -1 before the first snapshot. */
