@@ -14,6 +14,7 @@ import org.vcpuagent.model.ConnectionStatus;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.placement.PlacementDesk;
+import org.vcpuagent.prometheus.SnapshotSource;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -31,7 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the follow-up of operations. So nothing interleaves, and a host that stops answering stalls only its own
  * connection. Fields below without a comment of their own are owned by that thread.
  */
-final class ConnectionOwner implements AutoCloseable {
+final class ConnectionOwner implements AutoCloseable, SnapshotSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionOwner.class);
 
@@ -46,6 +47,7 @@ final class ConnectionOwner implements AutoCloseable {
     private static final int KEEPALIVE_INTERVAL_S = 2;
     private static final int KEEPALIVE_COUNT = 3;
 
+    private final String alias;
     private final String uri;
     private final boolean readOnly;
     private final Duration lookInterval;
@@ -71,6 +73,7 @@ final class ConnectionOwner implements AutoCloseable {
     /** @param alias the connection's alias in ObjectNames, or null when the agent has only this connection */
     ConnectionOwner(String alias, String uri, boolean readOnly, Duration lookInterval, MBeanServer mbeanServer,
                     CpuMap reservedCpus) {
+        this.alias = alias;
         this.uri = uri;
         this.readOnly = readOnly;
         this.lookInterval = lookInterval;
@@ -307,10 +310,6 @@ final class ConnectionOwner implements AutoCloseable {
         registry.snapshotsIfDue();
     }
 
-    private List<DomainVcpus> domains() {
-        return registry.entries().stream().map(DomainRegistry.Entry::vcpus).toList();
-    }
-
     /** A tunable event may be any pin (vCPU, emulator, IOThread): that domain's threads are read again. */
     private void placementAfterTunable(String uuid) {
         Connection c = connection;
@@ -346,6 +345,23 @@ final class ConnectionOwner implements AutoCloseable {
 
     ConnectionStatus status() {
         return status;
+    }
+
+    @Override
+    public String alias() {
+        return alias;
+    }
+
+    @Override
+    public int presentCpus() {
+        HostInfo h = hostInfo;
+        return h == null ? 0 : h.presentCpus();
+    }
+
+    /** The registered domains as last published: on the owner, the current ones. */
+    @Override
+    public List<DomainVcpus> domains() {
+        return registry.published();
     }
 
     int domainCount() {

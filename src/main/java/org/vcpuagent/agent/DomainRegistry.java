@@ -59,6 +59,8 @@ final class DomainRegistry implements AutoCloseable {
     private final Map<String, Entry> byUuid = new LinkedHashMap<>();
     /** The registered domains' names, published for readers on other threads. */
     private volatile List<String> names = List.of();
+    /** The registered domains, published for collectors on other threads, which read only their snapshots. */
+    private volatile List<DomainVcpus> published = List.of();
     /** When the last round of snapshots started, and how long it took (System.nanoTime). */
     private long snapshotsAt = System.nanoTime() - SNAPSHOT_MIN_INTERVAL_NANOS;
     private long snapshotsNanos;
@@ -235,6 +237,7 @@ final class DomainRegistry implements AutoCloseable {
 
     private void publishNames() {
         names = byUuid.values().stream().map(e -> e.bean().getName()).toList();
+        published = byUuid.values().stream().map(Entry::vcpus).toList();
     }
 
     Entry get(String uuid) {
@@ -253,6 +256,11 @@ final class DomainRegistry implements AutoCloseable {
     /** Readable from any thread. */
     List<String> names() {
         return names;
+    }
+
+    /** Readable from any thread. */
+    List<DomainVcpus> published() {
+        return published;
     }
 
     @Override
