@@ -85,6 +85,7 @@ final class MonitoringBench {
                         String.format("%.2f %%", pct), pct <= 2);
             }
         }
+        ScrapeCallsBench.run(ctx);
     }
 
     private static List<Row> measure(Context ctx, int n) throws Exception {
