@@ -79,6 +79,22 @@ public final class DomainVcpus implements AutoCloseable {
     }
 
     /**
+     * The count as the owner last accepted it: what collectors read (the Domain bean's VcpuCount), with no
+     * libvirt call once the owner has looked. A change made through the agent is accepted before its call
+     * returns; one made outside shows when the owner sees it (the statistics' vcpu.current, at the next tick).
+     */
+    public int publishedCount() {
+        VcpuView v = watch.view();
+        return v.count() >= 0 ? v.count() : count();
+    }
+
+    /** The most vCPUs the running domain can have, from the owner's last snapshot; libvirt's before the first. */
+    public int publishedMaxVcpus() {
+        VcpuSnapshot s = snapshot;
+        return s.maxVcpus() > 0 ? s.maxVcpus() : maxVcpus();
+    }
+
+    /**
      * One row per vCPU: from the kernel while the owner holds a proven vCPU → thread map (a local QEMU domain),
      * otherwise virDomainGetVcpus, or the statistics alone when that fails; wait, delay and halted from the
      * statistics where the kernel has no figure of its own. cpuTime never goes backwards when the source changes.
