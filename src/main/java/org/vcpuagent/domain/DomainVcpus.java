@@ -39,6 +39,8 @@ public final class DomainVcpus implements AutoCloseable {
     private volatile VcpuSnapshot snapshot = VcpuSnapshot.NONE;
     /** Why this domain's QEMU is taken to keep calls waiting, or null; the owner thread's. */
     private String qemuLate;
+    /** When libvirt was last asked whether QEMU keeps a call waiting (System.nanoTime); the owner thread's. */
+    private long qemuAskedAt = System.nanoTime() - Lateness.ASK_QEMU_EVERY_NANOS;
 
     /**
      * @param domain the handle, which this object now owns and closes
@@ -335,11 +337,19 @@ public final class DomainVcpus implements AutoCloseable {
      * Reads the vCPU rows again (joined with the last bulk statistics) and publishes them for collectors, with
      * the count the last look accepted and why its figures are late, if they are; on the owner thread only.
      *
-     * @param askWhoseQemuHangs whether to ask libvirt if this domain's QEMU is keeping a call waiting (one call
-     *                          that takes neither its job nor QEMU); false forgets an earlier answer
+     * <p>Whether the domain's QEMU keeps a call waiting (anyone's: another client's call holds the job as well as
+     * ours) is asked of libvirt with one call that takes neither its job nor QEMU: every
+     * {@link Lateness#ASK_QEMU_EVERY_NANOS}, at every snapshot while it keeps one waiting, and at every snapshot
+     * while {@code askWhoseQemuHangs}.
+     *
+     * @param askWhoseQemuHangs whether a call of the owner's waits on some domain's QEMU
      */
     public VcpuSnapshot publishSnapshot(boolean askWhoseQemuHangs) {
-        qemuLate = askWhoseQemuHangs ? qemuLateness() : null;
+        long now = System.nanoTime();
+        if (askWhoseQemuHangs || qemuLate != null || now - qemuAskedAt >= Lateness.ASK_QEMU_EVERY_NANOS) {
+            qemuAskedAt = now;
+            qemuLate = qemuLateness();
+        }
         List<VcpuReading> rows = vcpus();
         VcpuView v = watch.view();
         int count = v.count() >= 0 ? v.count() : rows.size();

@@ -18,6 +18,11 @@ public final class Lateness {
      * snapshot round that gives way to thousands of domains is not taken for a hang.
      */
     public static final long STALE_AFTER_MILLIS = 30_000;
+    /**
+     * How often each domain is asked whether its QEMU keeps a call waiting when nothing points at it: as often as
+     * the thorough look reads everything, one call per domain.
+     */
+    static final long ASK_QEMU_EVERY_NANOS = 30_000_000_000L;
 
     private Lateness() {
     }

@@ -84,8 +84,13 @@ class HungDomainTest {
     void aStoppedQemuMarksItsDomainStaleAndDelaysNothingElse() throws Exception {
         try (HeldDomain qemu = HeldDomain.withQemuStopped(held)) {
             long stoppedAt = System.currentTimeMillis();
-            JmxAwait.until(HELD + " was not marked stale", LIMIT,
-                    () -> (Boolean) jmx.getAttribute(vcpu(HELD), "StatsStale"));
+            try {
+                JmxAwait.until(HELD + " was not marked stale", Duration.ofSeconds(60),
+                        () -> (Boolean) jmx.getAttribute(vcpu(HELD), "StatsStale"));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; virsh domcontrol " + HELD + ": "
+                        + RealGuest.virsh("domcontrol", HELD).trim(), e);
+            }
             String reason = (String) jmx.getAttribute(vcpu(HELD), "StatsStaleReason");
             System.out.println(HELD + " stale: " + reason);
             assertTrue(reason.contains("QEMU"), reason);
