@@ -56,6 +56,8 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
     private final OwnerExecutor owner;
     private final HostBean hostBean;
     private final Statistics statistics;
+    /** The calls that may hang on one domain's QEMU, run beside the owner (see {@link LateCalls}). */
+    private final LateCalls lateCalls;
     private final DomainRegistry registry;
     private final PlacementLook placement;
     private final Reconnects reconnects = new Reconnects();
@@ -83,6 +85,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
         this.owner = new OwnerExecutor("vcpu-agent-" + (alias == null ? "owner" : alias));
         this.hostBean = new HostBean(hostName, () -> status, this::domainCount, this::lookNowForJmx);
         this.statistics = new Statistics(uri);
+        this.lateCalls = new LateCalls("vcpu-agent-" + (alias == null ? "" : alias + "-") + "calls");
         this.placement = new PlacementLook(uri, reservedCpus, hostBean);
         PlacementDesk desk = new PlacementDesk(placement::snapshot);
         hostBean.servePlacement(placement::snapshot);
@@ -202,7 +205,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
                 hostInfo = c.hostInfo();
             }
             if (statistics.olderThanOneTick()) {
-                statistics.read(c);
+                statistics.read(c, lateCalls, owner);
             }
             registry.sync(c.listActiveDomains());
             for (DomainRegistry.Entry e : registry.entries()) {
@@ -289,7 +292,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
             return;
         }
         try {
-            for (String uuid : statistics.dueForTick() ? statistics.read(c) : List.<String>of()) {
+            for (String uuid : statistics.dueForTick() ? statistics.read(c, lateCalls, owner) : List.<String>of()) {
                 DomainRegistry.Entry e = registry.get(uuid);
                 if (e != null) {
                     lookAt(e, Look.THOROUGH);
@@ -307,7 +310,8 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
                 }
             }
         }
-        registry.snapshotsIfDue();
+        // While a call of ours waits on some domain's QEMU, each snapshot asks libvirt whose QEMU it is.
+        registry.snapshotsIfDue(lateCalls.unanswered() > 0);
     }
 
     /** A tunable event may be any pin (vCPU, emulator, IOThread): that domain's threads are read again. */
@@ -383,6 +387,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
             LOG.warn("the owner thread of {} is still in a libvirt call; closing its connection under it", uri);
         }
         registry.close();
+        lateCalls.close();
         Connection c = connection;
         connection = null;
         if (c != null) {

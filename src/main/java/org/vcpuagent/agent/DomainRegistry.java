@@ -64,6 +64,8 @@ final class DomainRegistry implements AutoCloseable {
     /** When the last round of snapshots started, and how long it took (System.nanoTime). */
     private long snapshotsAt = System.nanoTime() - SNAPSHOT_MIN_INTERVAL_NANOS;
     private long snapshotsNanos;
+    /** As the last round of snapshots was told: the snapshots taken after changes ask the same. */
+    private boolean askWhoseQemuHangs;
 
     /**
      * @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection
@@ -161,15 +163,21 @@ final class DomainRegistry implements AutoCloseable {
         announcer.domainChanged(false, e.bean().getName(), e.bean().objectName());
     }
 
-    /** Takes every domain's snapshot again when due (see {@link #SNAPSHOT_MIN_INTERVAL_NANOS}). */
-    void snapshotsIfDue() {
+    /**
+     * Takes every domain's snapshot again when due (see {@link #SNAPSHOT_MIN_INTERVAL_NANOS}).
+     *
+     * @param askWhoseQemuHangs whether a call of the owner's waits on some domain's QEMU: each snapshot then asks
+     *                          libvirt whether the domain's QEMU is the one (see {@link DomainVcpus#publishSnapshot})
+     */
+    void snapshotsIfDue(boolean askWhoseQemuHangs) {
         long now = System.nanoTime();
         if (now - snapshotsAt < Math.max(SNAPSHOT_MIN_INTERVAL_NANOS, snapshotsNanos * SNAPSHOT_DUTY_FACTOR)) {
             return;
         }
         snapshotsAt = now;
+        this.askWhoseQemuHangs = askWhoseQemuHangs;
         for (Entry e : entries()) {
-            snapshot(e);
+            snapshot(e, askWhoseQemuHangs);
         }
         snapshotsNanos = System.nanoTime() - now;
     }
@@ -179,8 +187,12 @@ final class DomainRegistry implements AutoCloseable {
      * its last snapshot, which ages visibly (StatsAgeMillis); one that is gone is removed.
      */
     private void snapshot(Entry e) {
+        snapshot(e, askWhoseQemuHangs);
+    }
+
+    private void snapshot(Entry e, boolean askWhoseQemuHangs) {
         try {
-            e.vcpuBeans().follow(e.vcpus().publishSnapshot());
+            e.vcpuBeans().follow(e.vcpus().publishSnapshot(askWhoseQemuHangs));
         } catch (DomainCallException ex) {
             if (ex.isDomainGone()) {
                 remove(e.vcpus().uuid());

@@ -87,8 +87,8 @@ final class PlacementLook {
         Set<String> seen = new LinkedHashSet<>();
         for (DomainVcpus d : domains) {
             seen.add(d.uuid());
-            Threads th = thorough || d.uuid().equals(reread) || !threadsByUuid.containsKey(d.uuid()) ? readThreads(d)
-                    : threadsByUuid.get(d.uuid());
+            Threads th = thorough || d.uuid().equals(reread) || !threadsByUuid.containsKey(d.uuid())
+                    ? readThreads(d, threadsByUuid.get(d.uuid())) : threadsByUuid.get(d.uuid());
             threadsByUuid.put(d.uuid(), th);
             pins.add(new DomainPins(d.name(), d.publishedPins(), th.emulator(), th.ioThreads(), th.memory(),
                     th.cellMemory()));
@@ -125,8 +125,12 @@ final class PlacementLook {
         }
     }
 
-    /** Each read alone: a driver without emulator pinning or IOThreads (Xen) still has vCPU pins. */
-    private static Threads readThreads(DomainVcpus d) {
+    /**
+     * Each read alone: a driver without emulator pinning or IOThreads (Xen) still has vCPU pins. The IOThreads
+     * of a domain whose QEMU keeps calls waiting stay as last read: libvirt asks QEMU for them, under the job the
+     * waiting call holds, so the owner would wait libvirt's 30 s for nothing.
+     */
+    private static Threads readThreads(DomainVcpus d, Threads before) {
         CpuMap emulator = null;
         Map<Integer, CpuMap> io = Map.of();
         NumaBinding memory = NumaBinding.NONE;
@@ -135,10 +139,14 @@ final class PlacementLook {
         } catch (DomainCallException e) {
             LOG.debug("emulator pin of {}: {}", d.name(), e.getMessage());
         }
-        try {
-            io = d.ioThreads();
-        } catch (DomainCallException e) {
-            LOG.debug("IOThreads of {}: {}", d.name(), e.getMessage());
+        if (d.qemuLate()) {
+            io = before == null ? Map.of() : before.ioThreads();
+        } else {
+            try {
+                io = d.ioThreads();
+            } catch (DomainCallException e) {
+                LOG.debug("IOThreads of {}: {}", d.name(), e.getMessage());
+            }
         }
         try {
             memory = NumaBinding.of(d.numaTune());

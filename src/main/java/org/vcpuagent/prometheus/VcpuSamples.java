@@ -34,6 +34,7 @@ final class VcpuSamples {
     static final String MAXIMUM = "libvirt_domain_vcpu_maximum";
     static final String UNPLUG_PENDING = "libvirt_domain_vcpu_unplug_pending";
     static final String STATS_AGE = "libvirt_domain_stats_age_seconds";
+    static final String STATS_STALE = "libvirt_domain_stats_stale";
     static final String OWN_DURATION = "vcpu_agent_snapshot_scrape_duration_seconds";
     static final String OWN_SAMPLES = "vcpu_agent_snapshot_scrape_samples";
 
@@ -59,6 +60,7 @@ final class VcpuSamples {
     private final List<GaugeDataPointSnapshot> maximum = new ArrayList<>();
     private final List<GaugeDataPointSnapshot> unplugPending = new ArrayList<>();
     private final List<GaugeDataPointSnapshot> statsAge = new ArrayList<>();
+    private final List<GaugeDataPointSnapshot> statsStale = new ArrayList<>();
     private int count;
 
     VcpuSamples(boolean affinityPerCpu) {
@@ -68,7 +70,7 @@ final class VcpuSamples {
     /** The names {@link #build} may give, as the registry checks them (a counter's without _total). */
     static List<String> names(boolean affinityPerCpu) {
         List<String> names = new ArrayList<>(List.of(TIME, WAIT, DELAY, STATE, CPU, HALTED, AFFINITY_CPUS, CURRENT,
-                MAXIMUM, UNPLUG_PENDING, STATS_AGE, OWN_DURATION, OWN_SAMPLES));
+                MAXIMUM, UNPLUG_PENDING, STATS_AGE, STATS_STALE, OWN_DURATION, OWN_SAMPLES));
         if (affinityPerCpu) {
             names.add(AFFINITY);
         }
@@ -92,6 +94,7 @@ final class VcpuSamples {
         gauge(maximum, s.maxVcpus(), labels);
         gauge(unplugPending, s.unplugPending() ? 1 : 0, labels);
         gauge(statsAge, s.ageMillis() / 1000.0, labels);
+        gauge(statsStale, s.statsLateReason() == null ? 0 : 1, labels);
         for (VcpuSnapshot.Vcpu v : s.vcpus()) {
             vcpu(v, labels.add("vcpu", number(v.number())), presentCpus);
         }
@@ -160,6 +163,9 @@ final class VcpuSamples {
                 + "0 otherwise.", unplugPending));
         out.add(gauges(STATS_AGE, "Age of the figures the agent serves for the domain, in seconds; a large value "
                 + "marks a domain whose libvirt calls are late.", statsAge));
+        out.add(gauges(STATS_STALE, "1 while the domain's figures are late or partial (its QEMU keeps libvirt calls "
+                + "waiting, libvirt's bulk statistics do not answer, or its snapshot is older than 30 s), 0 otherwise; "
+                + "the Vcpu beans' StatsStaleReason says why.", statsStale));
         long tookNanos = System.nanoTime() - startedNanos;
         out.add(new GaugeSnapshot(new MetricMetadata(OWN_DURATION, "Time the agent took to gather this scrape's "
                 + "libvirt_domain_* samples from its snapshots, in seconds (writing them out is not counted); a scrape "

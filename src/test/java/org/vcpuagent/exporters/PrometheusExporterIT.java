@@ -274,6 +274,7 @@ class PrometheusExporterIT {
                         "libvirt_domain_vcpu_time_seconds_total", "libvirt_domain_vcpu_wait_seconds_total",
                         "libvirt_domain_vcpu_delay_seconds_total", "libvirt_domain_vcpu_state", "libvirt_domain_vcpu_cpu",
                         "libvirt_domain_vcpu_halted", "libvirt_domain_vcpu_affinity_cpus",
-                        "libvirt_domain_stats_age_seconds", "libvirt_domain_vcpu_unplug_pending").contains(x.name())));
+                        "libvirt_domain_stats_age_seconds", "libvirt_domain_stats_stale",
+                        "libvirt_domain_vcpu_unplug_pending").contains(x.name())));
     }
 }
