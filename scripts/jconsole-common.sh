@@ -96,6 +96,18 @@ public class Jmx {
                     }
                     throw new IllegalStateException("no operation " + a[3]);
                 }
+                case "fresh": { // exit 0 if StatsAgeMillis of a[2] stays under a[4] ms for a[3] s, else 3 at once
+                    long end = System.nanoTime() + Long.parseLong(a[3]) * 1_000_000_000L;
+                    while (System.nanoTime() < end) {
+                        long age = (Long) m.getAttribute(name, "StatsAgeMillis");
+                        if (age > Long.parseLong(a[4])) {
+                            System.out.println(age);
+                            System.exit(3);
+                        }
+                        Thread.sleep(500);
+                    }
+                    break;
+                }
                 case "get": { // attributes a[3..], one "name=value" line each
                     for (int i = 3; i < a.length; i++) System.out.println(a[i] + "=" + m.getAttribute(name, a[i]));
                     break;

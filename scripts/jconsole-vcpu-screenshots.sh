@@ -5,14 +5,15 @@
 # As root, with libvirtd running (scripts/install-libvirt-host.sh). It
 #  1. boots the test guest (scripts/prepare-test-guest.sh --start --max-vcpus 2 --busy-cpu 1 GUEST),
 #     hot-plugs its vCPU 1 (virsh setvcpus GUEST 2 --live) and waits until the guest's /init logs
-#     "BUSY-CPU: 1": a shell loop spinning on guest CPU 1 (taskset), so vCPU 1 is busy, vCPU 0 idle;
+#     "BUSY-CPU: 1": a shell loop spinning on guest CPU 1 (taskset), so vCPU 1 is busy, vCPU 0 nearly idle;
 #  2. starts its own agent on qemu:///system (scripts/vcpu-agent, without authentication,
 #     --jmx-insecure true, so that JConsole needs no typed login; read-only, since it sees every
 #     domain of the host; its state directory in a temporary one);
 #  3. starts Xvfb and JConsole (polling every 2 s), opens libvirt.vcpu -> Vcpu -> GUEST -> 1 ->
 #     Attributes, double-clicks the values of Utilization and DelayFraction, waits CHART_SECONDS for
-#     the charts to fill, presses Refresh (the table's other values are read once, the charts at
-#     every poll) and saves
+#     the charts to fill (starting over, up to 4 times, when the agent's statistics of the vCPU are
+#     older than MAX_AGE_MS meanwhile: they would draw a flat stretch), presses Refresh (the table's
+#     other values are read once, the charts at every poll) and saves
 #   jconsole-utilization.png   Attributes of vCPU 1 of GUEST, Utilization and DelayFraction as live charts
 # and prints the Utilization, DelayFraction and the host's load at that moment (the share of one host
 # CPU a busy vCPU gets is below 1.0 when the host's CPUs are taken by others: DelayFraction is the
@@ -21,7 +22,7 @@
 # the same fragility (see that script's header); the guest is found in the tree by typing its name.
 #
 # Environment: JAVA_HOME, VCPU_AGENT_JAR (default target/vcpu-agent.jar), JMX_PORT (9912),
-# XDISPLAY (:98), STEP (1.5), GUEST (jconsole-shot-guest), CHART_SECONDS (90),
+# XDISPLAY (:98), STEP (1.5), GUEST (jconsole-shot-guest), CHART_SECONDS (90), MAX_AGE_MS (3000),
 # KEEP=1 (leave agent, Xvfb, JConsole and the guest running, to look around).
 set -euo pipefail
 
@@ -38,7 +39,10 @@ guest="${GUEST:-jconsole-shot-guest}"
 chart_seconds="${CHART_SECONDS:-90}"
 busy=1
 vcpu_bean="libvirt.vcpu:type=Vcpu,name=$guest,vcpu=$busy"
+max_age_ms="${MAX_AGE_MS:-3000}"
 REFRESH_BUTTON=(864 874)     # "Refresh" below the attribute table
+CHART_ROW_H=219              # the height of an attribute's row once it holds a chart
+DISCARD_X=1117 DISCARD_DY=204   # "Discard chart": its x, its y below the top of its row
 
 # Tools, work directory, cleanup, the JMX client (jmx), Xvfb and JConsole, the xdotool helpers.
 . "$here/jconsole-common.sh"
@@ -90,10 +94,33 @@ check 700 116 "#FFFF80" "MBeanInfo of vCPU $busy"
 keys Right Down                      # vCPU 1's Attributes
 pause
 # Utilization first: a chart makes its row taller and moves the rows below it, not those above.
-doubleclick "$ATTR_VALUE_X" "$(attr_row_y "$(jmx attribute-row "$vcpu_bean" Utilization)")"
-doubleclick "$ATTR_VALUE_X" "$(attr_row_y "$(jmx attribute-row "$vcpu_bean" DelayFraction)")"
-echo "charting Utilization and DelayFraction for ${chart_seconds}s"
-pause "$chart_seconds"
+util_row="$(jmx attribute-row "$vcpu_bean" Utilization)"
+delay_row="$(jmx attribute-row "$vcpu_bean" DelayFraction)"
+open_charts() {
+  doubleclick "$ATTR_VALUE_X" "$(attr_row_y "$util_row")"
+  doubleclick "$ATTR_VALUE_X" "$(attr_row_y "$delay_row")"
+}
+# "Discard chart" of each, the lower one first, so that the upper one stays where it is.
+discard_charts() {
+  local row extra
+  for row in "$util_row:$CHART_ROW_H" "$delay_row:0"; do   # row:height of the chart row above it (DelayFraction's)
+    extra="${row#*:}"
+    click "$DISCARD_X" "$(awk -v y0="$ATTR_ROW0_Y" -v r="${row%:*}" -v h="$ATTR_ROW_H" -v e="$extra" -v d="$DISCARD_DY" \
+      'BEGIN { printf "%d", y0 - h / 2 + r * h + (e ? e - h : 0) + d }')"
+  done
+}
+# A chart is only as live as the agent's statistics: if they fall behind (StatsAgeMillis above
+# MAX_AGE_MS, a host too busy or a libvirt call that waits) the chart shows a flat stretch; start over.
+for attempt in 1 2 3 4; do
+  open_charts
+  echo "charting Utilization and DelayFraction for ${chart_seconds}s"
+  if age="$(jmx fresh "$vcpu_bean" "$chart_seconds" "$max_age_ms")"; then break; fi
+  echo "warning: the agent's statistics of $guest were ${age} ms old (over ${max_age_ms}); charting again" >&2
+  ((attempt < 4)) || { echo "warning: giving up: the chart shows stale statistics" >&2; break; }
+  pause 0.5   # let JConsole draw the chart whose button is clicked next
+  discard_charts
+  pause
+done
 click "${REFRESH_BUTTON[@]}"
 xdotool mousemove "${NO_TOOLTIP[@]}" # no tooltip in the picture
 pause
