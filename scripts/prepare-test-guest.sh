@@ -9,8 +9,11 @@
 # hotplugged CPU (what a udev rule does on a normal distro) and reports the online
 # set on the serial console as "VCPU-ONLINE: <cpulist>" (once at boot, then on each
 # change), so tests can observe the guest's view through the serial log file.
+# With --busy-cpu N (off by default; then the kernel command line and the serial log are
+# exactly as without it) the guest also spins a shell loop pinned to its CPU N, for
+# pictures and demos of a busy vCPU (scripts/jconsole-vcpu-screenshots.sh).
 #
-# Usage: prepare-test-guest.sh [--start | --xml-only | --undefine] [--max-vcpus N] [NAME]
+# Usage: prepare-test-guest.sh [--start | --xml-only | --undefine] [--max-vcpus N] [--busy-cpu N] [NAME]
 #   (no option)  build/cache kernel + initramfs, write the domain XML, print paths
 #   --xml-only   same, but print only the XML path on stdout
 #   --start      also (re)define and start the domain on qemu:///system and wait
@@ -18,6 +21,11 @@
 #   --undefine   destroy + undefine the domain, remove its serial log and XML
 #   --max-vcpus N  the domain's maximum vCPU count (default 4; 1 is plugged in at
 #                boot, the others are hot-pluggable)
+#   --busy-cpu N   make guest CPU N (0 to max-vcpus - 1) busy: once it is online the
+#                guest's /init starts `taskset -c N sh -c 'while :; do :; done'`
+#                and logs "BUSY-CPU: N"; a CPU above 0 is busy only after it is
+#                hot-plugged (virsh setvcpus NAME N+1 --live). Passed to the guest
+#                as vcpu_agent_busy_cpu=N on the kernel command line.
 # NAME defaults to vcpu-agent-guest.
 #
 # An existing domain of the same NAME is always destroyed and undefined before
@@ -39,6 +47,7 @@ readonly CACHE_DIR=${VCPU_AGENT_CACHE:-/var/cache/vcpu-agent/guest}
 readonly STATE_DIR=${GUEST_STATE_DIR:-/var/lib/vcpu-agent-test}
 readonly BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-180}
 MAX_VCPUS=4
+BUSY_CPU=
 readonly MEMORY_MIB=256
 # quiet keeps kernel chatter (which is slow under TCG) off the serial log; the
 # VCPU-ONLINE lines come from userspace and are unaffected. panic=-1 turns a
@@ -62,6 +71,10 @@ while (($#)); do
             (($# >= 2)) || { log "--max-vcpus needs a number"; usage; }
             MAX_VCPUS=$2; shift ;;
         --max-vcpus=*) MAX_VCPUS=${1#--max-vcpus=} ;;
+        --busy-cpu)
+            (($# >= 2)) || { log "--busy-cpu needs a CPU number"; usage; }
+            BUSY_CPU=$2; shift ;;
+        --busy-cpu=*) BUSY_CPU=${1#--busy-cpu=} ;;
         -h | --help) usage 0 ;;
         -*) log "unknown option: $1"; usage ;;
         *) [[ -z $name ]] || usage; name=$1 ;;
@@ -73,6 +86,12 @@ name=${name:-vcpu-agent-guest}
     || die "invalid --max-vcpus: $MAX_VCPUS (give 1 to 255)"
 MAX_VCPUS=$((10#$MAX_VCPUS))
 readonly MAX_VCPUS
+if [[ -n $BUSY_CPU ]]; then
+    [[ $BUSY_CPU =~ ^[0-9]{1,3}$ ]] && ((10#$BUSY_CPU < MAX_VCPUS)) \
+        || die "invalid --busy-cpu: $BUSY_CPU (give a guest CPU from 0 to $((MAX_VCPUS - 1)), below --max-vcpus)"
+    BUSY_CPU=$((10#$BUSY_CPU))
+fi
+readonly BUSY_CPU
 [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "invalid domain name: $name"
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 
@@ -92,6 +111,8 @@ exec </dev/console >/dev/console 2>&1
 
 cpu_dir=/sys/devices/system/cpu
 prev=
+# --busy-cpu N of prepare-test-guest.sh: spin on guest CPU N once it is online.
+busy_cpu=$(sed -n 's/.*vcpu_agent_busy_cpu=\([0-9]*\).*/\1/p' /proc/cmdline)
 while :; do
     # Hotplugged CPUs arrive offline; online them as udev would on a real distro.
     for f in "$cpu_dir"/cpu[0-9]*/online; do
@@ -105,6 +126,11 @@ while :; do
     if [ "$cur" != "$prev" ]; then
         echo "VCPU-ONLINE: $cur"
         prev=$cur
+    fi
+    if [ -n "$busy_cpu" ] && { [ "$busy_cpu" = 0 ] || [ "$(cat "$cpu_dir/cpu$busy_cpu/online" 2>/dev/null)" = 1 ]; }; then
+        taskset -c "$busy_cpu" sh -c 'while :; do :; done' &
+        echo "BUSY-CPU: $busy_cpu"
+        busy_cpu=
     fi
     sleep 0.2
 done
@@ -209,7 +235,7 @@ ${vcpus_xml%$'\n'}
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$kernel</kernel>
     <initrd>$initrd</initrd>
-    <cmdline>$KERNEL_CMDLINE</cmdline>
+    <cmdline>$KERNEL_CMDLINE${BUSY_CPU:+ vcpu_agent_busy_cpu=$BUSY_CPU}</cmdline>
   </os>
   <features>
     <acpi/>
