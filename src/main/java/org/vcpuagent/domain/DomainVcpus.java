@@ -5,6 +5,7 @@ import org.vcpuagent.domain.kernel.KernelVcpu;
 import org.vcpuagent.domain.kernel.ThreadMapBuilder;
 import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.model.CpuMap;
+import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.model.NumaTune;
 import org.vcpuagent.model.VcpuInfo;
@@ -14,11 +15,11 @@ import org.vcpuagent.model.VcpuStats;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * One domain's vCPUs: the only client of libvirt for the domain above the binding. Reads run on the calling
@@ -139,9 +140,15 @@ public final class DomainVcpus implements AutoCloseable {
     }
 
     private Map<Integer, VcpuStats> statsByNumber() {
-        return stats.get(domain.uuid())
-                .map(s -> s.vcpus().stream().collect(Collectors.toMap(VcpuStats::number, x -> x, (a, b) -> a)))
-                .orElse(Map.of());
+        Optional<DomainVcpuStats> s = stats.get(domain.uuid());
+        if (s.isEmpty()) {
+            return Map.of();
+        }
+        Map<Integer, VcpuStats> out = new HashMap<>();
+        for (VcpuStats v : s.get().vcpus()) {
+            out.putIfAbsent(v.number(), v);
+        }
+        return out;
     }
 
     /** libvirt reports every online QEMU vCPU as running; so do these rows, whatever the thread's state letter. */
@@ -405,9 +412,10 @@ public final class DomainVcpus implements AutoCloseable {
         return watch.needsFollowing();
     }
 
-    /** Frees the domain's handle. */
+    /** Frees the domain's handle and the vCPU threads' files held open. */
     @Override
     public void close() {
+        kernel.close();
         domain.close();
     }
 }

@@ -2,6 +2,7 @@ package org.vcpuagent.domain;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.kernel.HeldThreadFiles;
 import org.vcpuagent.domain.kernel.KernelRead;
 import org.vcpuagent.domain.kernel.ThreadMapBuilder;
 import org.vcpuagent.domain.kernel.VcpuThread;
@@ -22,8 +23,9 @@ import java.util.function.Supplier;
 
 /**
  * The kernel as a source of one domain's vCPU readings: the proven vCPU → thread map, built and checked against
- * libvirt by the connection's owner thread, published immutable for readers, who read {@code /proc} themselves.
- * Only local QEMU connections qualify; everything else, and any map that cannot be proven, reads libvirt.
+ * libvirt by the connection's owner thread (by path, every file opened anew), published with its threads' files
+ * held open for readers, who read {@code /proc} through them themselves. Only local QEMU connections qualify;
+ * everything else, and any map that cannot be proven, reads libvirt.
  *
  * <p>Fields without a comment of their own are owned by the owner thread.
  */
@@ -37,8 +39,10 @@ final class KernelVcpus {
     private final Supplier<VcpuView> view;
     private final Supplier<ThreadMapBuilder> builders;
     private final CpuTimeFloor floor;
-    /** Written by the owner; read by every reader. Null: read libvirt. */
-    private volatile VcpuThreadMap map;
+    /** The published map and its threads' files. Written by the owner, read by every reader. Null: read libvirt. */
+    private volatile HeldThreadFiles held;
+    /** Set once, by {@link #close}: nothing is published after it. */
+    private volatile boolean closed;
     /** Written by the owner; why there is no map (null while there is one). */
     private volatile String unproven = "not looked at yet";
     /** Set by a reader that found the map broken, cleared by the owner's rebuild: many readers post one. */
@@ -64,11 +68,10 @@ final class KernelVcpus {
 
     /** The kernel's reading, or null (read libvirt) when there is no map or it no longer holds. */
     KernelRead read(int hostCpus, OwnerThread owner) {
-        VcpuThreadMap m = map;
-        if (m == null) {
+        KernelRead r = readHeld(hostCpus);
+        if (r == null || r.replaced()) {
             return null;
         }
-        KernelRead r = KernelRead.of(m, hostCpus);
         if (r.holds()) {
             return r;
         }
@@ -84,13 +87,41 @@ final class KernelVcpus {
         return null;
     }
 
+    /**
+     * The read through the published files; once more through the files published meanwhile when the owner
+     * replaced them under this read (which says nothing about the map). Null when none is published.
+     */
+    private KernelRead readHeld(int hostCpus) {
+        HeldThreadFiles h = held;
+        if (h == null) {
+            return null;
+        }
+        KernelRead r = h.read(hostCpus);
+        if (!r.replaced()) {
+            return r;
+        }
+        h = held;
+        return h == null ? null : h.read(hostCpus);
+    }
+
     /** Why readings come from libvirt, or null while they come from the kernel. */
     String unproven() {
-        return map == null ? unproven : null;
+        return held == null ? unproven : null;
     }
 
     VcpuThreadMap map() {
-        return map;
+        HeldThreadFiles h = held;
+        return h == null ? null : h.map();
+    }
+
+    /** Closes the published files: the domain is gone from the agent. */
+    void close() {
+        closed = true;
+        HeldThreadFiles h = held;
+        held = null;
+        if (h != null) {
+            h.close();
+        }
     }
 
     // --- the owner's ---
@@ -104,7 +135,7 @@ final class KernelVcpus {
         if (!isLocalQemu()) {
             return;
         }
-        VcpuThreadMap m = map;
+        VcpuThreadMap m = map();
         VcpuView seen = view.get();
         boolean stale = seen.isStale();
         boolean countMoved = m != null && seen.count() >= 0 && seen.count() != m.threads().size();
@@ -203,6 +234,11 @@ final class KernelVcpus {
     }
 
     private void publish(VcpuThreadMap m) {
+        HeldThreadFiles files = HeldThreadFiles.open(m);
+        if (files == null) {
+            withdraw("a vCPU thread of process " + m.pid() + " ended right after the map was proven", false);
+            return;
+        }
         VcpuThreadMap before = lastProven;
         if (before == null || before.pid() != m.pid() || before.pidStartTime() != m.pidStartTime()) {
             floor.forgetAll();
@@ -212,17 +248,32 @@ final class KernelVcpus {
             m.threads().stream().filter(t -> !t.equals(old.get(t.vcpu()))).forEach(t -> floor.forget(t.vcpu()));
         }
         lastProven = m;
-        map = m;
+        replaceHeld(files);
         unproven = null;
         logOnce("domain " + domain.name() + ": vCPUs are read from /proc (process " + m.pid() + ", threads of "
                 + m.cgroup() + "/vcpu<N>: " + m.vcpus() + ")", false);
     }
 
     private void withdraw(String why, boolean disagreement) {
-        map = null;
+        replaceHeld(null);
         unproven = why;
         logOnce("domain " + domain.name() + ": vCPUs are read through libvirt (virDomainGetVcpus): " + why,
                 disagreement);
+    }
+
+    /** Publishes {@code next} (null: none), then closes what it replaces: a reader still in it reads {@code next}. */
+    private void replaceHeld(HeldThreadFiles next) {
+        HeldThreadFiles before = held;
+        if (closed) {
+            if (next != null) {
+                next.close();
+            }
+            return;
+        }
+        held = next;
+        if (before != null && before != next) {
+            before.close();
+        }
     }
 
     /** One line per change of source or reason: a look every 2 s must not repeat it. */

@@ -36,6 +36,8 @@ public final class DescribedMBean<T> extends StandardEmitterMBean {
 
     /** Attributes whose getters already return open data, served as they are; see {@link #getAttribute}. */
     private final Map<String, OpenType<?>> openDataAttributes;
+    /** Their getters, looked up once: a read must not search the interface's methods. */
+    private final Map<String, Method> getters = new java.util.concurrent.ConcurrentHashMap<>();
 
     public DescribedMBean(T implementation, Class<T> mbeanInterface, NotificationEmitter emitter) {
         this(implementation, mbeanInterface, emitter, Map.of());
@@ -107,7 +109,7 @@ public final class DescribedMBean<T> extends StandardEmitterMBean {
             return super.getAttribute(attribute);
         }
         try {
-            return mbeanInterface.getMethod("get" + attribute).invoke(getImplementation());
+            return getters.computeIfAbsent(attribute, this::getter).invoke(getImplementation());
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException re) {
@@ -116,6 +118,15 @@ public final class DescribedMBean<T> extends StandardEmitterMBean {
             throw new MBeanException((Exception) cause, String.valueOf(cause));
         } catch (ReflectiveOperationException e) {
             throw new ReflectionException(e);
+        }
+    }
+
+    private Method getter(String attribute) {
+        try {
+            return mbeanInterface.getMethod("get" + attribute);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(mbeanInterface.getSimpleName() + " declares " + attribute
+                    + " as open data but has no get" + attribute + "()", e);
         }
     }
 

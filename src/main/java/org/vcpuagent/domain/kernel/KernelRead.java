@@ -1,7 +1,6 @@
 package org.vcpuagent.domain.kernel;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,35 +16,51 @@ import java.util.List;
  */
 public record KernelRead(List<KernelVcpu> rows, String problem, boolean processLost, int lostVcpu) {
 
-    /** @param hostCpus how many CPUs libvirt's cpumaps cover on this host */
+    /** What a read through {@link HeldThreadFiles} returns when they were closed under it: the map was replaced. */
+    public static final KernelRead REPLACED = new KernelRead(null, "the map was replaced while it was read", false, -1);
+
+    /**
+     * Reads by path, opening each file for this read: what the owner's checks use.
+     *
+     * @param hostCpus how many CPUs libvirt's cpumaps cover on this host
+     */
     public static KernelRead of(VcpuThreadMap map, int hostCpus) {
-        // The task directory's link count is 2 + the thread count: one stat call, where the process's own stat
-        // file would make the kernel add up every thread's times.
-        long threads = threadCount(map);
-        if (threads < 0) {
-            return processLost("QEMU process " + map.pid() + " is gone");
-        }
-        if (threads != map.numThreads()) {
-            return new KernelRead(null, "QEMU process " + map.pid() + " has " + threads + " threads, not "
-                    + map.numThreads() + " (a vCPU may have been plugged or unplugged)", false, -1);
-        }
+        return of(map, ThreadFiles.BY_PATH, hostCpus);
+    }
+
+    static KernelRead of(VcpuThreadMap map, ThreadFiles files, int hostCpus) {
         List<KernelVcpu> rows = new ArrayList<>(map.threads().size());
-        for (VcpuThread t : map.threads()) {
-            String statText = ProcText.readOrNull(t.statPath());
-            String schedText = ProcText.readOrNull(t.schedstatPath());
-            if (statText == null || schedText == null) {
-                return threadLost(map, t, "is gone");
+        List<VcpuThread> threads = map.threads();
+        try {
+            for (int i = 0; i < threads.size(); i++) {
+                VcpuThread t = threads.get(i);
+                String statText = files.stat(i, t);
+                String schedText = files.schedstat(i, t);
+                if (statText == null || schedText == null) {
+                    return threadLost(map, t, "is gone");
+                }
+                TaskStat stat = TaskStat.parse(statText);
+                if (stat.startTime() != t.startTime()) {
+                    return threadLost(map, t, "belongs to another thread now");
+                }
+                // A thread's stat counts the threads of its whole process (field 20): a vCPU plugged in since the
+                // map was made adds one. Free here, where the process's own stat would make the kernel add up
+                // every thread's times.
+                if (stat.numThreads() != map.numThreads()) {
+                    return new KernelRead(null, "QEMU process " + map.pid() + " has " + stat.numThreads()
+                            + " threads, not " + map.numThreads() + " (a vCPU may have been plugged or unplugged)",
+                            false, -1);
+                }
+                var affinity = ThreadAffinity.of(t.tid(), t.statusPath(), hostCpus);
+                if (affinity == null) {
+                    return threadLost(map, t, "is gone");
+                }
+                Schedstat sched = Schedstat.parse(schedText);
+                rows.add(new KernelVcpu(t.vcpu(), stat.state(), sched.runNs(), sched.delayNs(), stat.processor(),
+                        affinity));
             }
-            TaskStat stat = TaskStat.parse(statText);
-            if (stat.startTime() != t.startTime()) {
-                return threadLost(map, t, "belongs to another thread now");
-            }
-            var affinity = ThreadAffinity.of(t.tid(), t.statusPath(), hostCpus);
-            if (affinity == null) {
-                return threadLost(map, t, "is gone");
-            }
-            Schedstat sched = Schedstat.parse(schedText);
-            rows.add(new KernelVcpu(t.vcpu(), stat.state(), sched.runNs(), sched.delayNs(), stat.processor(), affinity));
+        } catch (ClosedChannelException e) {
+            return REPLACED;
         }
         return new KernelRead(rows, null, false, -1);
     }
@@ -63,16 +78,12 @@ public record KernelRead(List<KernelVcpu> rows, String problem, boolean processL
         return new KernelRead(null, "thread " + t.tid() + " of vCPU " + t.vcpu() + " " + what, false, t.vcpu());
     }
 
-    /** Threads in the map's process now; -1 when it is gone. */
-    static long threadCount(VcpuThreadMap map) {
-        try {
-            return ((Number) Files.getAttribute(map.taskDir(), "unix:nlink")).longValue() - 2;
-        } catch (IOException | UnsupportedOperationException e) {
-            return -1;
-        }
-    }
-
     public boolean holds() {
         return rows != null;
+    }
+
+    /** Whether the read met files closed under it: nothing is known about the map, read the one now published. */
+    public boolean replaced() {
+        return this == REPLACED;
     }
 }

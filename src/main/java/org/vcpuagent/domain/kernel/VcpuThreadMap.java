@@ -20,10 +20,6 @@ public record VcpuThreadMap(int pid, long pidStartTime, int numThreads, List<Vcp
         threads = List.copyOf(threads);
     }
 
-    public java.nio.file.Path taskDir() {
-        return java.nio.file.Path.of("/proc/" + pid + "/task");
-    }
-
     public String processStatPath() {
         return "/proc/" + pid + "/stat";
     }

@@ -11,11 +11,13 @@ import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link KernelRead} on a map of this JVM's own threads (as if they were vCPU threads): what it reads equals the
- * files, and a thread that ends, a reused id or another thread count makes it refuse, saying which.
+ * files, by path and through held files, and a thread that ends, a reused id or another thread count makes it
+ * refuse, saying which.
  */
 class KernelReadOfOwnThreadsTest {
 
@@ -65,6 +67,55 @@ class KernelReadOfOwnThreadsTest {
     }
 
     @Test
+    void heldFilesReadWhatThePathsShowAndNothingOnceTheirThreadEnded() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "vcpu-held");
+        t.start();
+        Thread.sleep(50);
+        int tid = tidNamed("vcpu-held");
+        VcpuThreadMap map = mapOf(tid, startTime(tid));
+        HeldThreadFiles held = HeldThreadFiles.open(map);
+        KernelRead read = held.read(1024);
+        KernelRead byPath = KernelRead.of(map, 1024);
+        for (int i = 0; i < 20 && !(read.holds() && byPath.holds()); i++) { // the JVM's thread count moves
+            held.close();
+            map = mapOf(tid, startTime(tid));
+            held = HeldThreadFiles.open(map);
+            read = held.read(1024);
+            byPath = KernelRead.of(map, 1024);
+        }
+        assertTrue(read.holds(), String.valueOf(read.problem()));
+        assertEquals(byPath.rows().get(0).affinity(), read.rows().get(0).affinity());
+        assertEquals(byPath.rows().get(0).cpuTimeNs(), read.rows().get(0).cpuTimeNs(), 1_000_000,
+                "a sleeping thread's schedstat hardly moves");
+
+        release.countDown();
+        t.join();
+        KernelRead after = held.read(1024);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (after.holds() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the native thread ends a moment after Java's join returns
+            after = held.read(1024);
+        }
+        assertFalse(after.holds());
+        assertTrue(after.problem().contains("threads, not") || after.lostVcpu() == 3, after.problem());
+        held.close();
+        assertTrue(held.read(1024).replaced(), "a read through closed files says the map was replaced");
+    }
+
+    @Test
+    void heldFilesOfAThreadThatDoesNotExistAreRefused() {
+        assertNull(HeldThreadFiles.open(new VcpuThreadMap(PID, 0, 1,
+                List.of(VcpuThread.of(PID, 0, Integer.MAX_VALUE - 1, 1)), "/x")), "no such thread: nothing held");
+    }
+
+    @Test
     void aReusedThreadIdIsNoticedByItsStartTime() throws IOException {
         int tid = PID; // the main thread: alive for the whole test
         KernelRead read = KernelRead.of(mapOf(tid, startTime(tid) - 1), 1024);
@@ -87,19 +138,13 @@ class KernelReadOfOwnThreadsTest {
 
         // Our own pid, but another start time: the process the map was made for has been replaced.
         TaskStat self = TaskStat.parse(ProcText.readOrNull("/proc/self/stat"));
-        KernelRead replaced = KernelRead.of(new VcpuThreadMap(PID, self.startTime() + 1,
-                (int) KernelRead.threadCount(mapOf(PID, 0)), List.of(VcpuThread.of(PID, 0, PID, 1)), "/x"), 1024);
-        for (int i = 0; i < 20 && replaced.problem().contains("threads, not"); i++) {
-            replaced = KernelRead.of(new VcpuThreadMap(PID, self.startTime() + 1,
-                    (int) KernelRead.threadCount(mapOf(PID, 0)), List.of(VcpuThread.of(PID, 0, PID, 1)), "/x"), 1024);
-        }
+        KernelRead replaced = KernelRead.of(new VcpuThreadMap(PID, self.startTime() + 1, self.numThreads(),
+                List.of(VcpuThread.of(PID, 0, PID, 1)), "/x"), 1024);
         assertTrue(replaced.processLost(), replaced.problem());
     }
 
     private static VcpuThreadMap mapOf(int tid, long start) {
         TaskStat self = TaskStat.parse(ProcText.readOrNull("/proc/self/stat"));
-        assertEquals(self.numThreads(), KernelRead.threadCount(new VcpuThreadMap(PID, 0, 0, List.of(), "/x")), 3.0,
-                "the task directory's link count is 2 + the thread count");
         return new VcpuThreadMap(PID, self.startTime(), self.numThreads(), List.of(VcpuThread.of(PID, 3, tid, start)),
                 "/test");
     }
