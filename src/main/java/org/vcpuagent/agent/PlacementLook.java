@@ -94,6 +94,13 @@ final class PlacementLook {
                     th.cellMemory()));
         }
         threadsByUuid.keySet().retainAll(seen);
+        PlacementSnapshot last = snapshot;
+        if (last != null && last.topology().equals(t) && last.domains().equals(pins)) {
+            // Nothing placement depends on moved (the usual look): the rows and conflicts stand, only the time
+            // moves on. Computing them is the costly part with many domains: every thread against every CPU.
+            snapshot = new PlacementSnapshot(t, last.domains(), last.allocation(), last.conflicts(), takenAt);
+            return;
+        }
         PlacementSnapshot s = PlacementSnapshot.of(t, pins, takenAt);
         snapshot = s;
         announce(new LinkedHashSet<>(s.conflicts()));
