@@ -406,6 +406,7 @@ final class ConnectionOwner implements AutoCloseable {
         @Override
         public void lifecycle(String uuid, String name, int event, int detail) {
             LOG.debug("domain {} lifecycle event {} detail {}", name, event, detail);
+            owner.post(() -> placement.forget(uuid));
             lookSoon();
         }
 

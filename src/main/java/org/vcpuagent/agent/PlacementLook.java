@@ -87,8 +87,8 @@ final class PlacementLook {
         Set<String> seen = new LinkedHashSet<>();
         for (DomainVcpus d : domains) {
             seen.add(d.uuid());
-            Threads th = thorough || d.uuid().equals(reread) || !threadsByUuid.containsKey(d.uuid()) ? readThreads(d)
-                    : threadsByUuid.get(d.uuid());
+            Threads known = threadsByUuid.get(d.uuid());
+            Threads th = thorough || d.uuid().equals(reread) || known == null ? readThreads(d, known) : known;
             threadsByUuid.put(d.uuid(), th);
             pins.add(new DomainPins(d.name(), d.publishedPins(), th.emulator(), th.ioThreads(), th.memory(),
                     th.cellMemory()));
@@ -104,6 +104,14 @@ final class PlacementLook {
         PlacementSnapshot s = PlacementSnapshot.of(t, pins, takenAt);
         snapshot = s;
         announce(new LinkedHashSet<>(s.conflicts()));
+    }
+
+    /**
+     * A lifecycle event for the domain: what was read of its other threads goes, so that the next look reads
+     * them again, its guest cells' memory bindings included (a domain restarted between two looks keeps its UUID).
+     */
+    void forget(String uuid) {
+        threadsByUuid.remove(uuid);
     }
 
     private void announce(Set<Conflict> now) {
@@ -132,8 +140,14 @@ final class PlacementLook {
         }
     }
 
-    /** Each read alone: a driver without emulator pinning or IOThreads (Xen) still has vCPU pins. */
-    private static Threads readThreads(DomainVcpus d) {
+    /**
+     * Each read alone: a driver without emulator pinning or IOThreads (Xen) still has vCPU pins.
+     *
+     * @param known what an earlier look read of the domain, or null: its guest cells' memory bindings are kept,
+     *              since a running domain's {@code <memnode>}s cannot change (libvirt changes them only in the
+     *              persistent configuration), and reading them takes the whole domain XML
+     */
+    private static Threads readThreads(DomainVcpus d, Threads known) {
         CpuMap emulator = null;
         Map<Integer, CpuMap> io = Map.of();
         NumaBinding memory = NumaBinding.NONE;
@@ -152,7 +166,7 @@ final class PlacementLook {
         } catch (DomainCallException | IllegalArgumentException e) {
             LOG.debug("NUMA tuning of {}: {}", d.name(), e.getMessage());
         }
-        return new Threads(emulator, io, memory, cellMemory(d));
+        return new Threads(emulator, io, memory, known != null ? known.cellMemory() : cellMemory(d));
     }
 
     private static Map<Integer, NumaBinding> cellMemory(DomainVcpus d) {
