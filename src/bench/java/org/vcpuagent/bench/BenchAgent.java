@@ -103,6 +103,10 @@ final class BenchAgent implements AutoCloseable {
         return ticks < 0 ? -1 : ticks * 1000.0 / ScaleBench.clockTicks();
     }
 
+    long pid() {
+        return agent.pid();
+    }
+
     String jmxUrl() {
         return agent.address.toString();
     }

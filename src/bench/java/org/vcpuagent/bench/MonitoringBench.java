@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Part "monitoring": a Prometheus scrape of the agent (jmx_exporter with the shipped config/jmx_exporter.yaml)
+ * Part "monitoring": a Prometheus scrape of the agent (its own /metrics: the snapshot collector, and jmx_exporter's
+ * collector with the shipped config/jmx_exporter.yaml)
  * beside Debian's prometheus-libvirt-exporter 0.2.0 on the same node XML of N domains of 8 vCPUs, measured in
  * the same run, alternating: wall time and the exporting process's CPU per scrape, samples, and the whole agent
  * process's CPU at a 15 s scrape interval.
@@ -43,7 +44,8 @@ final class MonitoringBench {
         r.text("""
                 libvirt's test driver with a node XML of N running domains of 8 vCPUs (as in the scale part). \
                 The agent: `scripts/vcpu-agent --uri test:///…/nodeN.xml --prometheus-port P` with the shipped \
-                `config/jmx_exporter.yaml`; beside it, Debian's `prometheus-libvirt-exporter` 0.2.0 \
+                `config/jmx_exporter.yaml` (the agent's own endpoint: its snapshot collector writes every \
+                domain's and vCPU's samples, jmx_exporter's collector the Host beans' `libvirt_up`); beside it, Debian's `prometheus-libvirt-exporter` 0.2.0 \
                 (`--libvirt.uri test:///…/nodeN.xml`) on the same file. After the warm-up both are scraped in \
                 turn (A B A B …) with one HTTP client; **wall** is the GET with its whole body, **CPU** the \
                 exporting process's utime + stime across that scrape (`/proc/PID/stat`, clock-tick resolution), \
@@ -83,6 +85,7 @@ final class MonitoringBench {
                         String.format("%.2f %%", pct), pct <= 2);
             }
         }
+        ScrapeCallsBench.run(ctx);
     }
 
     private static List<Row> measure(Context ctx, int n) throws Exception {
@@ -98,7 +101,7 @@ final class MonitoringBench {
             debian = new ProcessBuilder(LIBVIRT_EXPORTER, "--libvirt.uri=" + uri,
                     "--web.listen-address=127.0.0.1:" + debianPort).redirectErrorStream(true)
                     .redirectOutput(ctx.tmp.resolve("libvirt-exporter-" + n + ".log").toFile()).start();
-            Exporter a = new Exporter("vcpu-agent + jmx_exporter", "http://127.0.0.1:" + agentPort + "/metrics", agent.pid());
+            Exporter a = new Exporter("vcpu-agent (snapshot collector + jmx_exporter collector)", "http://127.0.0.1:" + agentPort + "/metrics", agent.pid());
             Exporter d = new Exporter("prometheus-libvirt-exporter 0.2.0", "http://127.0.0.1:" + debianPort + "/metrics",
                     debian.pid());
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();

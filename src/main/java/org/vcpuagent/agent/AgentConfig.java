@@ -1,5 +1,6 @@
 package org.vcpuagent.agent;
 
+import org.vcpuagent.common.SecretFiles;
 import org.vcpuagent.common.StateDir;
 import org.vcpuagent.jmx.TlsSettings;
 import org.vcpuagent.model.CpuMap;
@@ -48,8 +49,13 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
     public record ConnectionSpec(String alias, String uri) {
     }
 
-    /** jmx_exporter's {@code /metrics} endpoint, a Java agent in the agent's JVM. */
-    public record Prometheus(String host, int port) {
+    /**
+     * The agent's Prometheus {@code /metrics} endpoint (org.vcpuagent.prometheus).
+     *
+     * @param rules          jmx_exporter's rules file, or null for the copy inside the jar
+     * @param affinityPerCpu whether to export one affinity sample per vCPU and host CPU
+     */
+    public record Prometheus(String host, int port, Path rules, boolean affinityPerCpu) {
     }
 
     /**
@@ -91,9 +97,11 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
         DEFAULTS.put("refresh.interval", "2s");
         DEFAULTS.put("state.dir", "");
         DEFAULTS.put("host.reserved.cpus", "");
-        // The Java agents: LaunchPlan turns them into -javaagent options; the agent itself starts neither.
         DEFAULTS.put("prometheus.host", "127.0.0.1");
         DEFAULTS.put("prometheus.port", "");
+        DEFAULTS.put("prometheus.rules", "");
+        DEFAULTS.put("prometheus.affinity.per.cpu", "false");
+        // Jolokia is a Java agent: LaunchPlan turns these into its -javaagent option; the agent starts none.
         DEFAULTS.put("jolokia.host", "127.0.0.1");
         DEFAULTS.put("jolokia.port", "");
         DEFAULTS.put("jolokia.password.file", "");
@@ -242,19 +250,24 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
     }
 
     private static final String OFF = "or leave it empty to keep it off";
+    /** jmx_exporter's rules as shipped in config/, used when they lie beside the configuration file. */
+    static final String SHIPPED_RULES = "jmx_exporter.yaml";
 
     private static Prometheus prometheus(Values v) {
         int port = port("prometheus.port", v.get("prometheus.port"), OFF);
+        boolean affinityPerCpu = v.bool("prometheus.affinity.per.cpu");
+        Path rules = v.path("prometheus.rules");
+        if (rules == null && v.configFile() != null) {
+            Path beside = v.configFile().toAbsolutePath().resolveSibling(SHIPPED_RULES);
+            rules = Files.isRegularFile(beside) ? beside : null;
+        }
         if (port == 0) {
             return null;
         }
-        String host = v.host("prometheus.host");
-        // jmx_exporter's agent argument is HOST:PORT:RULES, which leaves no room for an IPv6 address.
-        if (host.indexOf(':') >= 0) {
-            throw new IllegalArgumentException("prometheus.host '" + host + "' is not allowed: give a host name or "
-                    + "IPv4 address such as 127.0.0.1");
+        if (rules != null) {
+            SecretFiles.checkReadable(rules, "prometheus.rules (jmx_exporter's rules)");
         }
-        return new Prometheus(host, port);
+        return new Prometheus(v.host("prometheus.host"), port, rules, affinityPerCpu);
     }
 
     private static Jolokia jolokia(Values v) {
@@ -349,10 +362,11 @@ public record AgentConfig(String uri, List<ConnectionSpec> connections, boolean 
                 + "[--jmx-jvm-diagnostics true|false] "
                 + "[--jmx-ssl-keystore FILE --jmx-ssl-keystore-password-file FILE [--jmx-ssl-need-client-auth true|false "
                 + "--jmx-ssl-truststore FILE --jmx-ssl-truststore-password-file FILE]] "
-                + "[--refresh-interval 2s] [--state-dir DIR] [--prometheus-port PORT [--prometheus-host HOST]] "
+                + "[--refresh-interval 2s] [--state-dir DIR] [--prometheus-port PORT [--prometheus-host HOST] [--prometheus-rules FILE] "
+                + "[--prometheus-affinity-per-cpu true|false]] "
                 + "[--jolokia-port PORT [--jolokia-host HOST] [--jolokia-password-file FILE --jolokia-access-file FILE]]. "
-                + "The --prometheus-* and --jolokia-* options start jmx_exporter and Jolokia as Java agents in the "
-                + "agent's JVM when scripts/vcpu-agent starts it; java -jar checks them and starts neither. "
+                + "--prometheus-port serves /metrics from the agent itself. The --jolokia-* options start Jolokia as a "
+                + "Java agent in the agent's JVM when scripts/vcpu-agent starts it; java -jar checks them and starts it not. "
                 + "Without --jmx-password-file the agent generates logins (admin, monitor) in the state directory at its "
                 + "first start; --jmx-insecure true serves JMX without authentication. "
                 + "See config/agent.properties for every option.";

@@ -46,6 +46,9 @@ final class AgentMain {
             System.out.println("vcpu-agent connected to " + connection);
         }
         System.out.println("JMX: " + agent.jmxAddress() + " (" + agent.jmxSecurity() + ")");
+        if (agent.metricsAddress() != null) {
+            System.out.println("Prometheus metrics: " + agent.metricsAddress());
+        }
         if (logins.summary() != null) {
             System.out.println(logins.summary());
         }

@@ -15,6 +15,7 @@ import org.vcpuagent.model.ConnectionStatus;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.HostInfo;
 import org.vcpuagent.placement.PlacementDesk;
+import org.vcpuagent.prometheus.SnapshotSource;
 
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the follow-up of operations. So nothing interleaves, and a host that stops answering stalls only its own
  * connection. Fields below without a comment of their own are owned by that thread.
  */
-final class ConnectionOwner implements AutoCloseable {
+final class ConnectionOwner implements AutoCloseable, SnapshotSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionOwner.class);
 
@@ -58,6 +59,7 @@ final class ConnectionOwner implements AutoCloseable {
     private static final int KEEPALIVE_INTERVAL_S = 2;
     private static final int KEEPALIVE_COUNT = 3;
 
+    private final String alias;
     private final String uri;
     private final boolean readOnly;
     private final Duration lookInterval;
@@ -66,6 +68,8 @@ final class ConnectionOwner implements AutoCloseable {
     private final OwnerExecutor owner;
     private final HostBean hostBean;
     private final Statistics statistics;
+    /** The calls that may hang on one domain's QEMU, run beside the owner (see {@link LateCalls}). */
+    private final LateCalls lateCalls;
     private final DomainRegistry registry;
     private final PlacementLook placement;
     private final Reconnects reconnects = new Reconnects();
@@ -88,6 +92,7 @@ final class ConnectionOwner implements AutoCloseable {
     /** @param alias the connection's alias in ObjectNames, or null when the agent has only this connection */
     ConnectionOwner(String alias, String uri, boolean readOnly, Duration lookInterval, MBeanServer mbeanServer,
                     CpuMap reservedCpus) {
+        this.alias = alias;
         this.uri = uri;
         this.readOnly = readOnly;
         this.lookInterval = lookInterval;
@@ -97,6 +102,7 @@ final class ConnectionOwner implements AutoCloseable {
         this.owner = new OwnerExecutor("vcpu-agent-" + (alias == null ? "owner" : alias));
         this.hostBean = new HostBean(hostName, () -> status, this::domainCount, this::lookNowForJmx);
         this.statistics = new Statistics(uri);
+        this.lateCalls = new LateCalls("vcpu-agent-" + (alias == null ? "" : alias + "-") + "calls");
         this.placement = new PlacementLook(uri, reservedCpus, hostBean);
         PlacementDesk desk = new PlacementDesk(placement::snapshot);
         hostBean.servePlacement(placement::snapshot);
@@ -225,7 +231,7 @@ final class ConnectionOwner implements AutoCloseable {
                 hostInfo = c.hostInfo();
             }
             if (statistics.olderThanOneTick()) {
-                statistics.read(c);
+                statistics.read(c, lateCalls, owner);
             }
             long registering = 0;
             if (!periodic || each == Look.THOROUGH || !registry.holdsExactly(statistics.domainsRead())) {
@@ -351,14 +357,15 @@ final class ConnectionOwner implements AutoCloseable {
         }
         followPendingUnplugs();
         if (snapshotsDue) {
-            registry.takeSnapshots();
+            // While a call of ours waits on some domain's QEMU, each snapshot asks libvirt whose QEMU it is.
+            registry.takeSnapshots(lateCalls.unanswered() > 0);
         }
     }
 
     /** The bulk statistics, and a thorough look at each domain whose count they show moved. */
     private void readStatistics(Connection c) {
         try {
-            for (String uuid : statistics.read(c)) {
+            for (String uuid : statistics.read(c, lateCalls, owner)) {
                 DomainRegistry.Entry e = registry.get(uuid);
                 if (e != null) {
                     lookAt(e, Look.THOROUGH);
@@ -382,10 +389,6 @@ final class ConnectionOwner implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private List<DomainVcpus> domains() {
-        return registry.entries().stream().map(DomainRegistry.Entry::vcpus).toList();
     }
 
     /** A tunable event may be any pin (vCPU, emulator, IOThread): that domain's threads are read again. */
@@ -426,6 +429,23 @@ final class ConnectionOwner implements AutoCloseable {
         return status;
     }
 
+    @Override
+    public String alias() {
+        return alias;
+    }
+
+    @Override
+    public int presentCpus() {
+        HostInfo h = hostInfo;
+        return h == null ? 0 : h.presentCpus();
+    }
+
+    /** The registered domains as last published: on the owner, the current ones. */
+    @Override
+    public List<DomainVcpus> domains() {
+        return registry.published();
+    }
+
     int domainCount() {
         return registry.names().size();
     }
@@ -445,6 +465,7 @@ final class ConnectionOwner implements AutoCloseable {
             LOG.warn("the owner thread of {} is still in a libvirt call; closing its connection under it", uri);
         }
         registry.close();
+        lateCalls.close();
         Connection c = connection;
         connection = null;
         if (c != null) {

@@ -62,9 +62,13 @@ final class DomainRegistry implements AutoCloseable {
     private final Map<String, Entry> byUuid = new LinkedHashMap<>();
     /** The registered domains' names, published for readers on other threads. */
     private volatile List<String> names = List.of();
+    /** The registered domains, published for collectors on other threads, which read only their snapshots. */
+    private volatile List<DomainVcpus> published = List.of();
     /** When the last round of snapshots started, and how long it took (System.nanoTime). */
     private long snapshotsAt = System.nanoTime() - SNAPSHOT_MIN_INTERVAL_NANOS;
     private long snapshotsNanos;
+    /** As the last round of snapshots was told: the snapshots taken after changes ask the same. */
+    private boolean askWhoseQemuHangs;
 
     /**
      * @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection
@@ -169,12 +173,18 @@ final class DomainRegistry implements AutoCloseable {
         return System.nanoTime() - snapshotsAt >= interval;
     }
 
-    /** Takes every domain's snapshot again. */
-    void takeSnapshots() {
+    /**
+     * Takes every domain's snapshot again.
+     *
+     * @param askWhoseQemuHangs whether a call of the owner's waits on some domain's QEMU: each snapshot then asks
+     *                          libvirt whether the domain's QEMU is the one (see {@link DomainVcpus#publishSnapshot})
+     */
+    void takeSnapshots(boolean askWhoseQemuHangs) {
         long now = System.nanoTime();
         snapshotsAt = now;
+        this.askWhoseQemuHangs = askWhoseQemuHangs;
         for (Entry e : entries()) {
-            snapshot(e);
+            snapshot(e, askWhoseQemuHangs);
         }
         snapshotsNanos = System.nanoTime() - now;
     }
@@ -184,8 +194,12 @@ final class DomainRegistry implements AutoCloseable {
      * its last snapshot, which ages visibly (StatsAgeMillis); one that is gone is removed.
      */
     private void snapshot(Entry e) {
+        snapshot(e, askWhoseQemuHangs);
+    }
+
+    private void snapshot(Entry e, boolean askWhoseQemuHangs) {
         try {
-            e.vcpuBeans().follow(e.vcpus().publishSnapshot());
+            e.vcpuBeans().follow(e.vcpus().publishSnapshot(askWhoseQemuHangs));
         } catch (DomainCallException ex) {
             if (ex.isDomainGone()) {
                 remove(e.vcpus().uuid());
@@ -242,6 +256,7 @@ final class DomainRegistry implements AutoCloseable {
 
     private void publishNames() {
         names = byUuid.values().stream().map(e -> e.bean().getName()).toList();
+        published = byUuid.values().stream().map(Entry::vcpus).toList();
     }
 
     Entry get(String uuid) {
@@ -278,6 +293,11 @@ final class DomainRegistry implements AutoCloseable {
     /** Readable from any thread. */
     List<String> names() {
         return names;
+    }
+
+    /** Readable from any thread. */
+    List<DomainVcpus> published() {
+        return published;
     }
 
     @Override

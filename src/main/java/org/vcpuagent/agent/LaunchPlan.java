@@ -19,14 +19,14 @@ import java.util.Map;
  * How scripts/vcpu-agent starts the agent's JVM, worked out from agent.properties and the command line by
  * {@link AgentConfig}, so that the launcher reads no setting itself:
  * {@code java -Dvcpu.agent.home=DIR -cp vcpu-agent.jar org.vcpuagent.agent.LaunchPlan [options]} prints the
- * arguments to give {@code java}, one a line: the JVM options, the Java agents (jmx_exporter, Jolokia)
- * the {@code prometheus.*} and {@code jolokia.*} settings ask for, {@code -jar vcpu-agent.jar}, then the
+ * arguments to give {@code java}, one a line: the JVM options, the Java agent (Jolokia) the
+ * {@code jolokia.*} settings ask for, {@code -jar vcpu-agent.jar}, then the
  * agent's own options (as {@code --name=value}, so that no line is empty; the Java agents' options are not
  * passed on). A bad setting prints {@code error: ...} and exits 2, before anything starts.
  *
  * <p>The launcher's environment: {@code VCPU_AGENT_CONFIG} (the properties file when the command line
  * gives no {@code --config}; default DIR/config/agent.properties), {@code VCPU_AGENT_JAVAAGENTS} (the folder
- * with the Java agents' jars; default javaagents beside vcpu-agent.jar), {@code JAVA_OPTS} (the JVM
+ * with Jolokia's agent jar; default javaagents beside vcpu-agent.jar), {@code JAVA_OPTS} (the JVM
  * options, split at white space; when unset, {@link #SMALL_FOOTPRINT}).
  */
 public final class LaunchPlan {
@@ -38,7 +38,6 @@ public final class LaunchPlan {
     static final List<String> SMALL_FOOTPRINT = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx128m",
             "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xss512k");
 
-    static final String PROMETHEUS_JAR = "jmx_prometheus_javaagent.jar";
     static final String JOLOKIA_JAR = "jolokia-agent-jvm.jar";
 
     /**
@@ -108,8 +107,9 @@ public final class LaunchPlan {
 
         List<String> java = new ArrayList<>(jvmOptions());
         java.add(ReadOnlyRegistry.OPENS);
-        if (config.prometheus() != null) {
-            java.addAll(prometheus(config));
+        if (config.prometheus() != null && !isLoopback(config.prometheus().host())) {
+            warnings.println("warning: Prometheus metrics on " + config.prometheus().host() + ":"
+                    + config.prometheus().port() + " can be read by anyone who reaches it (no authentication)");
         }
         if (config.jolokia() != null) {
             java.addAll(jolokia(config));
@@ -132,9 +132,9 @@ public final class LaunchPlan {
         return java;
     }
 
-    /** The settings the Java agents read, not the agent. */
+    /** The settings the Jolokia agent reads, not the agent. */
     static boolean isJavaAgentKey(String key) {
-        return key.startsWith("prometheus.") || key.startsWith("jolokia.");
+        return key.startsWith("jolokia.");
     }
 
     private List<String> jvmOptions() {
@@ -142,20 +142,6 @@ public final class LaunchPlan {
             return SMALL_FOOTPRINT;
         }
         return Arrays.stream(layout.javaOpts().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-    }
-
-    /** jmx_exporter's agent argument is {@code HOST:PORT:RULES}. */
-    private List<String> prometheus(AgentConfig config) {
-        AgentConfig.Prometheus p = config.prometheus();
-        Path rules = shipped(config, "jmx_exporter.yaml", "jmx_exporter rules");
-        if (rules.toString().indexOf(':') >= 0) {
-            throw new IllegalArgumentException("the path of the jmx_exporter rules must not contain ':': " + rules);
-        }
-        if (!isLoopback(p.host())) {
-            warnings.println("warning: Prometheus metrics on " + p.host() + ":" + p.port() + " can be read by anyone "
-                    + "who reaches it (no authentication)");
-        }
-        return List.of("-javaagent:" + javaAgent(PROMETHEUS_JAR) + "=" + p.host() + ":" + p.port() + ":" + rules);
     }
 
     /**

@@ -2,16 +2,19 @@ package org.vcpuagent.agent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.OwnerThread;
 import org.vcpuagent.domain.StatsCache;
 import org.vcpuagent.libvirt.Connection;
 import org.vcpuagent.libvirt.DomainStatsReader;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.model.DomainVcpuStats;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -30,6 +33,11 @@ final class Statistics {
      * quarter of a percent of the owner's time), while with a few dozen the tick reads every time.
      */
     static final int DUTY_FACTOR = 400;
+    /**
+     * How long the owner waits for the bulk call. Longer than the call takes at thousands of domains, far shorter
+     * than libvirt's own wait for a domain's job (30 s), which a call stuck on one domain's QEMU holds.
+     */
+    static final Duration ANSWER_WITHIN = Duration.ofSeconds(2);
     /** Statistics younger than one tick serve a look as they are. */
     private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(ConnectionOwner.TICK.toMillis());
 
@@ -62,18 +70,29 @@ final class Statistics {
 
     /**
      * The UUIDs of every active domain as the last read found them (the bulk call answers for each running or
-     * paused domain), or null when the last read failed: then only a listing of the domains can tell.
+     * paused domain), or null when the last read failed or did not answer in time: then only a listing of the
+     * domains can tell.
      */
     Set<String> domainsRead() {
         return domainsRead;
     }
 
-    /** Reads every domain's statistics into the cache; returns the domains whose vcpu.current changed. */
-    List<String> read(Connection c) {
+    /**
+     * Reads every domain's statistics into the cache; returns the domains whose vcpu.current changed. A read that
+     * does not answer within {@link #ANSWER_WITHIN} is left to {@code late} (a domain's QEMU does not answer):
+     * the next tick reads again, and that read skips the domain, whose job the first one holds.
+     */
+    List<String> read(Connection c, LateCalls late, OwnerThread owner) {
         Map<String, DomainVcpuStats> all;
         long askedAt = System.nanoTime();
         try {
-            all = DomainStatsReader.allActiveWithoutWaiting(c);
+            Optional<Map<String, DomainVcpuStats>> answer = late.call(() -> DomainStatsReader.allActiveWithoutWaiting(c),
+                    ANSWER_WITHIN, a -> owner.post(() -> lateAnswer(a, askedAt)));
+            if (answer.isEmpty()) {
+                domainsRead = null;
+                return List.of();
+            }
+            all = answer.get();
             readAt = askedAt;
             readNanos = System.nanoTime() - askedAt;
         } catch (LibvirtException e) {
@@ -100,5 +119,13 @@ final class Statistics {
         });
         lastCurrent.keySet().retainAll(all.keySet());
         return changed;
+    }
+
+    /** A read that answered after the owner stopped waiting: kept if nothing newer came meanwhile. */
+    private void lateAnswer(Map<String, DomainVcpuStats> all, long askedAt) {
+        if (askedAt - readAt > 0) {
+            readAt = askedAt;
+            cache.update(all, askedAt);
+        }
     }
 }

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.vcpuagent.jmx.JmxPolicy;
 import org.vcpuagent.jmx.JmxRemoteServer;
 import org.vcpuagent.model.ConnectionStatus;
+import org.vcpuagent.prometheus.MetricsEndpoint;
 
 import javax.management.MBeanServer;
 import javax.management.remote.JMXServiceURL;
@@ -23,6 +24,7 @@ public final class VcpuAgent implements AutoCloseable {
 
     private final List<ConnectionOwner> connections = new ArrayList<>();
     private JmxRemoteServer jmx;
+    private MetricsEndpoint metrics;
 
     private VcpuAgent(AgentConfig config, MBeanServer mbeanServer) {
         List<AgentConfig.ConnectionSpec> specs = config.connections();
@@ -48,6 +50,11 @@ public final class VcpuAgent implements AutoCloseable {
             agent.jmx = JmxRemoteServer.start(mbeanServer, new JmxRemoteServer.Settings(config.jmxHost(),
                     config.jmxPort(), config.jmxPasswordFile(), config.jmxAccessFile(), config.jmxInsecure(),
                     config.jmxTls()), JmxPolicy.of(config.jmxJvmDiagnostics()));
+            AgentConfig.Prometheus p = config.prometheus();
+            if (p != null) {
+                agent.metrics = MetricsEndpoint.start(p.host(), p.port(), p.rules(),
+                        List.copyOf(agent.connections), p.affinityPerCpu());
+            }
             return agent;
         } catch (IOException | RuntimeException e) {
             agent.close();
@@ -68,6 +75,11 @@ public final class VcpuAgent implements AutoCloseable {
         if (first != null) {
             throw first;
         }
+    }
+
+    /** The Prometheus endpoint's address, or null when prometheus.port is not set. */
+    public String metricsAddress() {
+        return metrics == null ? null : metrics.address();
     }
 
     public JMXServiceURL jmxAddress() {
@@ -107,6 +119,9 @@ public final class VcpuAgent implements AutoCloseable {
     /** Stops the connector, then every connection: their beans are unregistered and connections closed. */
     @Override
     public void close() {
+        if (metrics != null) {
+            metrics.close();
+        }
         if (jmx != null) {
             jmx.close();
         }

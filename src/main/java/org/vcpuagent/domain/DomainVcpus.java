@@ -43,6 +43,10 @@ public final class DomainVcpus implements AutoCloseable {
      * again after each thorough look.
      */
     private boolean askMaxVcpus = true;
+    /** Why this domain's QEMU is taken to keep calls waiting, or null; the owner thread's. */
+    private String qemuLate;
+    /** When libvirt was last asked whether QEMU keeps a call waiting (System.nanoTime); the owner thread's. */
+    private long qemuAskedAt = System.nanoTime() - Lateness.ASK_QEMU_EVERY_NANOS;
 
     /**
      * @param domain the handle, which this object now owns and closes
@@ -82,6 +86,22 @@ public final class DomainVcpus implements AutoCloseable {
     public int count() {
         VcpuView v = watch.view();
         return v.isStale() && v.count() >= 0 ? v.count() : domain.vcpuCount();
+    }
+
+    /**
+     * The count as the owner last accepted it: what collectors read (the Domain bean's VcpuCount), with no
+     * libvirt call once the owner has looked. A change made through the agent is accepted before its call
+     * returns; one made outside shows when the owner sees it (the statistics' vcpu.current, at the next tick).
+     */
+    public int publishedCount() {
+        VcpuView v = watch.view();
+        return v.count() >= 0 ? v.count() : count();
+    }
+
+    /** The most vCPUs the running domain can have, from the owner's last snapshot; libvirt's before the first. */
+    public int publishedMaxVcpus() {
+        VcpuSnapshot s = snapshot;
+        return s.maxVcpus() > 0 ? s.maxVcpus() : maxVcpus();
     }
 
     /**
@@ -340,9 +360,21 @@ public final class DomainVcpus implements AutoCloseable {
 
     /**
      * Reads the vCPU rows again (joined with the last bulk statistics) and publishes them for collectors, with
-     * the count the last look accepted; on the owner thread only.
+     * the count the last look accepted and why its figures are late, if they are; on the owner thread only.
+     *
+     * <p>Whether the domain's QEMU keeps a call waiting (anyone's: another client's call holds the job as well as
+     * ours) is asked of libvirt with one call that takes neither its job nor QEMU: every
+     * {@link Lateness#ASK_QEMU_EVERY_NANOS}, at every snapshot while it keeps one waiting, and at every snapshot
+     * while {@code askWhoseQemuHangs}.
+     *
+     * @param askWhoseQemuHangs whether a call of the owner's waits on some domain's QEMU
      */
-    public VcpuSnapshot publishSnapshot() {
+    public VcpuSnapshot publishSnapshot(boolean askWhoseQemuHangs) {
+        long now = System.nanoTime();
+        if (askWhoseQemuHangs || qemuLate != null || now - qemuAskedAt >= Lateness.ASK_QEMU_EVERY_NANOS) {
+            qemuAskedAt = now;
+            qemuLate = qemuLateness();
+        }
         List<VcpuReading> rows = vcpus();
         VcpuView v = watch.view();
         int count = v.count() >= 0 ? v.count() : rows.size();
@@ -350,9 +382,34 @@ public final class DomainVcpus implements AutoCloseable {
         int max = askMaxVcpus || last.maxVcpus() < 0 ? maxVcpus() : last.maxVcpus();
         askMaxVcpus = false;
         VcpuSnapshot next = VcpuSnapshot.next(last, rows, count, max, v.staleReason(), v.pending() != null,
-                System.nanoTime(), System.currentTimeMillis());
+                System.nanoTime(), System.currentTimeMillis(), lateReason());
         snapshot = next;
         return next;
+    }
+
+    /** A driver without control info (the test driver) has no QEMU to wait for. */
+    private String qemuLateness() {
+        try {
+            return Lateness.ofQemu(domain.control());
+        } catch (DomainCallException e) {
+            if (e.kind() != DomainCallException.Kind.REFUSED) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
+    /** Why this snapshot's figures are late or partial; null when they are not. */
+    private String lateReason() {
+        return qemuLate != null ? qemuLate : Lateness.ofStatistics(stats.ageMillis());
+    }
+
+    /**
+     * Whether this domain's QEMU keeps a call waiting, as the last snapshot found: calls that need its job or its
+     * QEMU (IOThreads, QEMU's own vCPU list) would wait for libvirt's 30 s, so the owner does not make them.
+     */
+    public boolean qemuLate() {
+        return qemuLate != null;
     }
 
     /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */

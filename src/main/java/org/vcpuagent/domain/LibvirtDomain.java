@@ -1,6 +1,7 @@
 package org.vcpuagent.domain;
 
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.DomainControl;
 import org.vcpuagent.libvirt.DomainStatsReader;
 import org.vcpuagent.libvirt.HandleClosedException;
 import org.vcpuagent.libvirt.LibvirtException;
@@ -42,6 +43,10 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
 
     String state() {
         return ask(domain::state);
+    }
+
+    DomainControl control() {
+        return ask(domain::control);
     }
 
     int maxVcpus() {

@@ -19,15 +19,18 @@ import java.util.Optional;
  * @param takenAtMillis when the rows were read (epoch milliseconds); 0 for {@link #NONE}
  * @param staleReason  why libvirt's own answers are not trusted now; null while they are
  * @param unplugPending whether an unplug libvirt timed out on is being followed
+ * @param lateReason   why the figures were late or partial when the owner took them (the domain's QEMU keeps
+ *                     calls waiting, the bulk statistics do not answer); null when they were not. A snapshot that
+ *                     the owner could not take again for long says so by its age: see {@link #statsLateReason()}
  */
 public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long takenAtMillis, String staleReason,
-                           boolean unplugPending) {
+                           boolean unplugPending, String lateReason) {
 
     /** Made once: values() copies the array, and every vCPU of every snapshot looks its state up. */
     private static final VcpuState[] STATES = VcpuState.values();
 
     /** Before the owner's first snapshot of a domain. */
-    public static final VcpuSnapshot NONE = new VcpuSnapshot(-1, -1, List.of(), 0, null, false);
+    public static final VcpuSnapshot NONE = new VcpuSnapshot(-1, -1, List.of(), 0, null, false, null);
 
     public VcpuSnapshot {
         vcpus = List.copyOf(vcpus);
@@ -65,12 +68,21 @@ public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long taken
     }
 
     /**
+     * Why these figures are late, now: the owner's reason, or the snapshot's own age when the owner has not taken
+     * it again for longer than {@link Lateness#STALE_AFTER_MILLIS}; null when they are not late.
+     */
+    public String statsLateReason() {
+        return lateReason != null ? lateReason : Lateness.ofSnapshot(ageMillis());
+    }
+
+    /**
      * The snapshot that follows {@code previous}, whose rows give each vCPU's use since then.
      *
      * @param rows the look's rows (online vCPUs only are kept)
      */
     static VcpuSnapshot next(VcpuSnapshot previous, List<VcpuReading> rows, int count, int maxVcpus,
-                             String staleReason, boolean unplugPending, long nowNanos, long nowMillis) {
+                             String staleReason, boolean unplugPending, long nowNanos, long nowMillis,
+                             String lateReason) {
         List<Vcpu> out = new ArrayList<>(rows.size());
         for (VcpuReading r : rows) {
             if (VcpuState.OFFLINE.word().equals(r.state())) {
@@ -85,7 +97,7 @@ public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long taken
             out.add(new Vcpu(r.number(), r.state(), stateCode(r.state()), r.cpuTime(), r.cpu(), r.waitNs(),
                     r.delayNs(), r.halted(), r.affinity().toCpuList(), r.affinity().cardinality(), utilization, delay, nowNanos));
         }
-        return new VcpuSnapshot(count, maxVcpus, out, nowMillis, staleReason, unplugPending);
+        return new VcpuSnapshot(count, maxVcpus, out, nowMillis, staleReason, unplugPending, lateReason);
     }
 
     /** A counter's growth over an interval, as a share of it: 0.0 to 1.0 (a counter that went back gives 0). */

@@ -96,12 +96,12 @@ public final class DomainVcpuBean implements DomainVcpuMXBean, VcpuChangeListene
 
     @Override
     public int getMaxVcpus() {
-        return ask(() -> vcpus.maxVcpus());
+        return ask(() -> vcpus.publishedMaxVcpus());
     }
 
     @Override
     public int getVcpuCount() {
-        return ask(() -> vcpus.count());
+        return ask(() -> vcpus.publishedCount());
     }
 
     @Override

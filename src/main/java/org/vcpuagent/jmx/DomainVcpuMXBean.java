@@ -25,7 +25,9 @@ public interface DomainVcpuMXBean {
     @Description("The most vCPUs the running domain can have (virsh vcpucount: maximum live).")
     int getMaxVcpus();
 
-    @Description("How many vCPUs the running domain has now (virsh vcpucount: current live). "
+    @Description("How many vCPUs the running domain has now (virsh vcpucount: current live), as the agent last "
+            + "saw it: no libvirt call; a change made through the agent shows before its call returns, one made "
+            + "outside when the agent sees it (StatsAgeMillis). "
             + "Writing it is setVcpus: the change is applied live, between 1 and MaxVcpus.")
     int getVcpuCount();
 

@@ -119,6 +119,16 @@ public final class VcpuBean implements VcpuMXBean {
     }
 
     @Override
+    public boolean isStatsStale() {
+        return snapshot.get().statsLateReason() != null;
+    }
+
+    @Override
+    public String getStatsStaleReason() {
+        return snapshot.get().statsLateReason();
+    }
+
+    @Override
     public int getDomainVcpuCount() {
         return snapshot.get().count();
     }

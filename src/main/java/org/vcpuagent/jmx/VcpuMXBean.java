@@ -56,6 +56,13 @@ public interface VcpuMXBean {
     @Description("Age in milliseconds of the snapshot these figures come from.")
     long getStatsAgeMillis();
 
+    @Description("Whether these figures are late or partial: the domain's QEMU keeps libvirt calls waiting, libvirt's "
+            + "bulk statistics do not answer, or the snapshot is older than 30 s. StatsStaleReason says which.")
+    boolean isStatsStale();
+
+    @Description("Why the figures are late or partial (see StatsStale); empty while they are not.")
+    String getStatsStaleReason();
+
     @Description("How many vCPUs the domain has now, as the agent last accepted it (the Domain bean's VcpuCount "
             + "without a libvirt call).")
     int getDomainVcpuCount();

@@ -151,6 +151,18 @@ public final class Domain implements AutoCloseable {
         return DomainState.wordOf(stateCode());
     }
 
+    /**
+     * virDomainGetControlInfo: whether libvirt's channel to the domain (QEMU's monitor) is free. It asks neither
+     * the domain's job nor QEMU, so it answers while another call waits on QEMU.
+     */
+    public DomainControl control() {
+        return use(d -> {
+            VirDomainControlInfo info = new VirDomainControlInfo();
+            check(d, LIB.virDomainGetControlInfo(d, info, 0), "virDomainGetControlInfo(" + name + ")");
+            return new DomainControl(info.state, info.details, info.stateTime);
+        });
+    }
+
     /** The most vCPUs the running domain can have. */
     public int maxVcpus() {
         return use(d -> check(d, LIB.virDomainGetVcpusFlags(d, LibvirtNative.AFFECT_LIVE | LibvirtNative.VCPU_MAXIMUM),

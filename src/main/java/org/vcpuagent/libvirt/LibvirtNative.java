@@ -79,6 +79,9 @@ interface LibvirtNative extends Library {
 
     int virDomainGetVcpusFlags(DomainPtr domain, int flags);
 
+    /** Whether the domain's QEMU monitor is busy, and for how long: takes neither the domain's job nor its monitor. */
+    int virDomainGetControlInfo(DomainPtr domain, VirDomainControlInfo info, int flags);
+
     int virDomainSetVcpusFlags(DomainPtr domain, int nvcpus, int flags);
 
     /** {@code info}: room for {@code maxinfo} virVcpuInfo records ({@link VirVcpuInfo#SIZE} bytes each). */

@@ -106,14 +106,14 @@ class AgentConfigTest {
         Files.writeString(file, "prometheus.port = 9876\njolokia.port = 8778\njolokia.password.file = pw\n"
                 + "jolokia.access.file = access\n");
         AgentConfig fromFile = AgentConfig.fromArgs(new String[] {"--config", file.toString()});
-        assertEquals(new AgentConfig.Prometheus("127.0.0.1", 9876), fromFile.prometheus());
+        assertEquals(new AgentConfig.Prometheus("127.0.0.1", 9876, null, false), fromFile.prometheus());
         assertEquals(new AgentConfig.Jolokia("127.0.0.1", 8778, dir.resolve("pw"), dir.resolve("access")),
                 fromFile.jolokia());
         assertEquals(file, fromFile.configFile());
         AgentConfig c = AgentConfig.fromArgs(new String[] {"--config", file.toString(), "--prometheus-port", "1",
             "--prometheus-host", "0.0.0.0", "--jolokia-port=2", "--jolokia-host", "::1", "--jolokia-password-file", "x",
             "--jolokia-access-file", "y"});
-        assertEquals(new AgentConfig.Prometheus("0.0.0.0", 1), c.prometheus());
+        assertEquals(new AgentConfig.Prometheus("0.0.0.0", 1, null, false), c.prometheus());
         assertEquals(new AgentConfig.Jolokia("::1", 2, Path.of("x"), Path.of("y")), c.jolokia());
         assertEquals(AgentConfig.defaults().jmxPort(), c.jmxPort());
     }
@@ -124,8 +124,10 @@ class AgentConfigTest {
                 + "to keep it off", "--prometheus-port", "70000");
         assertMessage("prometheus.port '0' is not allowed", "--prometheus-port", "0");
         assertMessage("jolokia.port 'http' is not allowed", "--jolokia-port", "http");
-        assertMessage("prometheus.host '::1' is not allowed: give a host name or IPv4 address",
-                "--prometheus-port", "9876", "--prometheus-host", "::1");
+        assertMessage("prometheus.affinity.per.cpu 'yes' is not allowed: give true or false",
+                "--prometheus-port", "9876", "--prometheus-affinity-per-cpu", "yes");
+        assertMessage("the prometheus.rules (jmx_exporter's rules) nope.yaml cannot be read: it does not exist",
+                "--prometheus-port", "9876", "--prometheus-rules", "nope.yaml");
         assertMessage("prometheus.host is empty", "--prometheus-port", "9876", "--prometheus-host", " ");
         assertMessage("Jolokia needs both files of its users or neither: give --jolokia-password-file and "
                 + "--jolokia-access-file", "--jolokia-port", "8778", "--jolokia-password-file", "pw");
@@ -135,7 +137,8 @@ class AgentConfigTest {
         assertEquals(new AgentConfig.Jolokia("127.0.0.1", 8778, null, null),
                 AgentConfig.fromArgs(new String[] {"--jolokia-port", "8778"}).jolokia());
         // Off, the other keys are not looked at.
-        assertNull(AgentConfig.fromArgs(new String[] {"--prometheus-host", "::1"}).prometheus());
+        assertNull(AgentConfig.fromArgs(new String[] {"--prometheus-host", "::1", "--prometheus-rules", "nope"})
+                .prometheus());
     }
 
     /** Generated logins live in the state directory: the option, a path relative to the file, or the default. */

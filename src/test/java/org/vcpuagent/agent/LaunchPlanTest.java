@@ -36,7 +36,6 @@ class LaunchPlanTest {
     void files() throws Exception {
         jar = Files.writeString(dir.resolve("vcpu-agent.jar"), "");
         agents = Files.createDirectory(dir.resolve("javaagents"));
-        Files.writeString(agents.resolve(LaunchPlan.PROMETHEUS_JAR), "");
         Files.writeString(agents.resolve(LaunchPlan.JOLOKIA_JAR), "");
         // Generated logins go to the test's folder, never to /var/lib/vcpu-agent.
         config = Files.writeString(dir.resolve("agent.properties"), "uri = test:///default\nstate.dir = state\n");
@@ -93,23 +92,20 @@ class LaunchPlanTest {
                 java.subList(java.indexOf(jar.toString()) + 1, java.size()));
     }
 
+    /** The agent serves /metrics itself: the launcher adds no Java agent for it and passes the settings on. */
     @Test
-    void prometheusBecomesAJavaAgentWithTheShippedRulesAndIsNotPassedOn() {
+    void prometheusSettingsGoToTheAgentItself() {
         List<String> java = plan("--prometheus-port", "9876", "--jmx-port", "0");
-        assertTrue(java.contains("-javaagent:" + agents.resolve(LaunchPlan.PROMETHEUS_JAR) + "=127.0.0.1:9876:"
-                + HOME.resolve("config/jmx_exporter.yaml")), java.toString());
-        assertTrue(java.indexOf("-jar") > java.indexOf("-javaagent:" + agents.resolve(LaunchPlan.PROMETHEUS_JAR)
-                + "=127.0.0.1:9876:" + HOME.resolve("config/jmx_exporter.yaml")));
-        assertTrue(java.stream().noneMatch(a -> a.startsWith("--prometheus")), java.toString());
+        assertTrue(java.stream().noneMatch(a -> a.startsWith("-javaagent:")), java.toString());
+        assertEquals(List.of("--prometheus-port=9876", "--jmx-port=0"),
+                java.subList(java.indexOf(jar.toString()) + 2, java.size()));
         assertEquals("", warnings.toString(StandardCharsets.UTF_8));
     }
 
     @Test
-    void rulesBesideThePropertiesFileWinAndAnOpenAddressIsWarnedAbout() throws Exception {
-        Path rules = Files.writeString(dir.resolve("jmx_exporter.yaml"), "rules: []\n");
+    void anOpenPrometheusAddressIsWarnedAbout() {
         List<String> java = plan("--prometheus-port", "9876", "--prometheus-host", "0.0.0.0");
-        assertTrue(java.contains("-javaagent:" + agents.resolve(LaunchPlan.PROMETHEUS_JAR) + "=0.0.0.0:9876:" + rules),
-                java.toString());
+        assertTrue(java.contains("--prometheus-host=0.0.0.0"), java.toString());
         assertTrue(warnings.toString(StandardCharsets.UTF_8).contains(
                 "warning: Prometheus metrics on 0.0.0.0:9876 can be read by anyone who reaches it"));
     }
@@ -167,9 +163,10 @@ class LaunchPlanTest {
 
     @Test
     void aMissingJavaAgentJarOrShippedFileIsNamed() throws Exception {
-        Files.delete(agents.resolve(LaunchPlan.PROMETHEUS_JAR));
-        assertRefused(agents.resolve(LaunchPlan.PROMETHEUS_JAR) + " is missing: run mvn package",
-                "--prometheus-port", "9876");
+        Files.delete(agents.resolve(LaunchPlan.JOLOKIA_JAR));
+        assertRefused(agents.resolve(LaunchPlan.JOLOKIA_JAR) + " is missing: run mvn package",
+                "--jolokia-port", "8778");
+        Files.writeString(agents.resolve(LaunchPlan.JOLOKIA_JAR), "");
         Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
         LaunchPlan noConfig = new LaunchPlan(new LaunchPlan.Layout(elsewhere, jar, agents, config, null),
                 new PrintStream(warnings, true, StandardCharsets.UTF_8));

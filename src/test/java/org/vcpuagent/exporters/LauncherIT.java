@@ -65,19 +65,23 @@ class LauncherIT {
         }
     }
 
+    /** The agent itself serves /metrics, with the shipped rules beside config/agent.properties; no Java agent. */
     @Test
-    void launcherOptionsBecomeJavaAgentsAndAreNotPassedOn() throws Exception {
+    void thePrometheusEndpointIsTheAgentsOwn() throws Exception {
         int port = AgentProcess.freePort();
         try (AgentProcess agent = AgentProcess.viaLauncher("--prometheus-port=" + port)) {
             MBeanServerConnection jmx = agent.jmx();
             RuntimeMXBean runtime = ManagementFactory.newPlatformMXBeanProxy(jmx, ManagementFactory.RUNTIME_MXBEAN_NAME,
                     RuntimeMXBean.class);
-            assertTrue(runtime.getInputArguments().stream().anyMatch(a -> a.startsWith("-javaagent:")
-                    && a.endsWith("jmx_prometheus_javaagent.jar=127.0.0.1:" + port + ":" + Path.of("config/jmx_exporter.yaml")
-                    .toAbsolutePath())), runtime.getInputArguments().toString());
+            assertTrue(runtime.getInputArguments().stream().noneMatch(a -> a.startsWith("-javaagent:")),
+                    runtime.getInputArguments().toString());
             String command = runtime.getSystemProperties().get("sun.java.command");
-            assertFalse(command.contains("prometheus"), command);
-            assertEquals(1.0, Scrape.of("http://127.0.0.1:" + port + "/metrics").require("libvirt_up"));
+            assertTrue(command.contains("--prometheus-port=" + port), command);
+            Scrape s = Scrape.of("http://127.0.0.1:" + port + "/metrics");
+            assertEquals(1.0, s.require("libvirt_up"));
+            assertEquals(2.0, s.require("libvirt_domain_vcpu_current", "domain", "test"));
+            assertTrue(agent.output().contains("Prometheus metrics: http://127.0.0.1:" + port + "/metrics"),
+                    agent.output());
         }
     }
 
@@ -169,9 +173,10 @@ class LauncherIT {
         assertEquals(2, r.exitCode(), r.output());
         assertTrue(r.output().startsWith("error: jmx.port '70000' is not allowed"), r.output());
         assertFalse(r.output().contains("JMX:") || r.output().contains("connected"), r.output());
-        AgentProcess.Result host = AgentProcess.runLauncher("--prometheus-port", "9876", "--prometheus-host", "::1");
-        assertEquals(2, host.exitCode(), host.output());
-        assertTrue(host.output().contains("prometheus.host '::1' is not allowed"), host.output());
+        AgentProcess.Result rules = AgentProcess.runLauncher("--prometheus-port", "9876", "--prometheus-rules", "nope.yaml");
+        assertEquals(2, rules.exitCode(), rules.output());
+        assertTrue(rules.output().contains("the prometheus.rules (jmx_exporter's rules) nope.yaml cannot be read"),
+                rules.output());
     }
 
     @Test

@@ -175,6 +175,35 @@ class ZabbixGatewayIT {
         }
     }
 
+    /**
+     * The template's {$VCPU_AGENT.USER} and {$VCPU_AGENT.PASSWORD} against an agent that asks for a login (its
+     * generated ones): the read-only monitor login discovers and reads; a wrong password or none gets the
+     * gateway's error, never a value.
+     */
+    @Test
+    void theMonitorLoginReadsAndAWrongOneIsRefused() throws Exception {
+        int port = AgentProcess.freePort();
+        try (AgentProcess secured = AgentProcess.viaLauncher("--jmx-port", String.valueOf(port))) {
+            String password = AgentProcess.password(secured.stateDir.resolve("jmxremote.password"), "monitor");
+            String vcpus = rule("type=Vcpu");
+            List<ZabbixJavaGateway.Answer> ok = gateway.ask(port, "monitor", password,
+                    List.of(vcpus, "jmx[\"libvirt.vcpu:type=Host\",DomainCount]",
+                            "jmx[\"libvirt.vcpu:type=Vcpu,name=test,vcpu=1\",StateCode]"));
+            List<Map<String, Object>> found = Json.list(Json.object(Json.parse(ok.get(0).require()), "discovery")
+                    .get("data"), "data").stream().map(o -> Json.object(o, "a discovered bean")).toList();
+            assertEquals(Set.of("0", "1"), found.stream().map(v -> v.get("{#JMXVCPU}")).collect(Collectors.toSet()));
+            assertEquals("1", ok.get(1).require());
+            assertEquals("1", ok.get(2).require());
+            for (String[] login : List.of(new String[] {"monitor", password + "x"}, new String[] {"", ""})) {
+                List<ZabbixJavaGateway.Answer> refused = gateway.ask(port, login[0], login[1],
+                        List.of("jmx[\"libvirt.vcpu:type=Host\",DomainCount]"));
+                assertEquals(1, refused.size());
+                assertTrue(refused.get(0).value() == null && refused.get(0).error() != null,
+                        "user '" + login[0] + "': " + refused.get(0));
+            }
+        }
+    }
+
     /** What the server sends: the LLD macro replaced, with the quotes inside a quoted parameter escaped. */
     private static String substitute(String prototype, ObjectName bean) {
         return prototype.replace("{#JMXOBJ}", bean.toString().replace("\"", "\\\""));

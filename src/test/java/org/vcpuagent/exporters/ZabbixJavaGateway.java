@@ -103,10 +103,15 @@ final class ZabbixJavaGateway implements AutoCloseable {
             byte[] reply = readAll(s.getInputStream());
             String json = new String(reply, 13, reply.length - 13, StandardCharsets.UTF_8);
             Map<String, Object> r = Json.object(Json.parse(json), "the gateway's reply");
-            if (!"success".equals(r.get("response"))) {
-                throw new AssertionError("the gateway failed the request: " + json);
-            }
             List<Answer> answers = new ArrayList<>();
+            if (!"success".equals(r.get("response"))) {
+                // The whole request failed (e.g. the JMX login): every key gets the gateway's error.
+                String error = r.get("error") == null ? "the gateway failed the request: " + json : (String) r.get("error");
+                for (int i = 0; i < keys.size(); i++) {
+                    answers.add(new Answer(null, error));
+                }
+                return answers;
+            }
             for (Object o : Json.list(r.get("data"), "data")) {
                 Map<String, Object> a = Json.object(o, "an answer");
                 answers.add(new Answer((String) a.get("value"), (String) a.get("error")));

@@ -31,6 +31,8 @@ class StructLayoutTest {
               printf("virError=%zu\\n", sizeof(virError));
               F(virError, code) F(virError, domain) F(virError, message) F(virError, level)
               F(virError, str1) F(virError, str2) F(virError, str3) F(virError, int1) F(virError, int2) F(virError, net)
+              printf("virDomainControlInfo=%zu\\n", sizeof(virDomainControlInfo));
+              F(virDomainControlInfo, state) F(virDomainControlInfo, details) F(virDomainControlInfo, stateTime)
               return 0;
             }
             """;
@@ -56,6 +58,11 @@ class StructLayoutTest {
     void nodeInfoMatches() {
         assertLayout("virNodeInfo", new VirNodeInfo(),
                 List.of("model", "memory", "cpus", "mhz", "nodes", "sockets", "cores", "threads"));
+    }
+
+    @Test
+    void domainControlInfoMatches() {
+        assertLayout("virDomainControlInfo", new VirDomainControlInfo(), List.of("state", "details", "stateTime"));
     }
 
     @Test

@@ -1,0 +1,147 @@
+package org.vcpuagent.bench;
+
+import org.vcpuagent.testsupport.AgentProcess;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Part of "monitoring": how many libvirt calls a Prometheus scrape of the agent makes on {@code qemu:///system}
+ * with the CI guest, counted in libvirt's own debug log of the agent process, by the thread that made each call:
+ * the threads that serve /metrics must make none; the agent's own refresh (its owner thread) makes the same calls
+ * with scrapes and without.
+ */
+final class ScrapeCallsBench {
+
+    /** libvirt logs each public API entry as {@code TIME: TID: debug : virDomainGetVcpus:NNN : ...}. */
+    private static final Pattern CALL = Pattern.compile("^\\S+ \\S+: (\\d+): debug : (vir[A-Za-z]+):\\d+ : ");
+    /** The JDK HTTP server's dispatcher and client_java's handler threads (comm is cut at 15 characters). */
+    private static final List<String> SERVING_THREADS = List.of("prometheus-http", "HTTP-Dispatcher");
+
+    private record Window(int scrapes, int servingCalls, int otherCalls) {
+    }
+
+    private ScrapeCallsBench() {
+    }
+
+    static void run(Context ctx) throws Exception {
+        Report r = ctx.report;
+        r.subsection("libvirt calls per scrape on qemu:///system");
+        if (!BenchGuest.hostAvailable()) {
+            r.text("**Not measured:** no libvirtd with QEMU here (`scripts/install-libvirt-host.sh`).");
+            r.target("libvirt calls per domain per scrape (qemu:///system)", "0", "not measured", null);
+            return;
+        }
+        BenchGuest g = ctx.guest4();
+        Path log = ctx.tmp.resolve("libvirt-api-scrapes.log");
+        int port = AgentProcess.freePort();
+        int seconds = ctx.reps(20, 8);
+        Window with;
+        Window without;
+        int domains;
+        try (BenchAgent a = BenchAgent.startLauncher(ctx.root, List.of("--uri", BenchGuest.URI, "--jmx-port", "0",
+                        "--prometheus-port", String.valueOf(port)),
+                Map.of("LIBVIRT_LOG_FILTERS", "1:libvirt.domain 1:libvirt.host", "LIBVIRT_LOG_OUTPUTS", "1:file:" + log),
+                Duration.ofSeconds(90))) {
+            String url = "http://127.0.0.1:" + port + "/metrics";
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            String first = scrape(http, url);
+            domains = (int) first.lines().filter(l -> l.startsWith("libvirt_domain_vcpu_current{")).count();
+            if (first.lines().noneMatch(l -> l.startsWith("libvirt_domain_vcpu_time_seconds_total{") && l.contains(g.name))) {
+                throw new IllegalStateException("the scrape has no vCPU of " + g.name + ":\n" + first);
+            }
+            a.disconnect();
+            without = window(a.pid(), log, seconds, null, null);
+            with = window(a.pid(), log, seconds, http, url);
+        }
+        Table t = new Table("Window (" + seconds + " s each)", "Scrapes", "libvirt calls by the threads serving /metrics",
+                "libvirt calls by the agent's other threads (its refresh)");
+        t.row("without scrapes", 0, without.servingCalls, without.otherCalls);
+        t.row("scraped back to back", with.scrapes, with.servingCalls, with.otherCalls);
+        r.text("The agent through `scripts/vcpu-agent --uri qemu:///system --prometheus-port P`, with libvirt's debug "
+                + "log (`LIBVIRT_LOG_FILTERS=\"1:libvirt.domain 1:libvirt.host\"`) in its environment; every API call "
+                + "libvirt logs carries the calling thread's id, which `/proc/PID/task/TID/comm` names. Domains on the "
+                + "host in the scrape: " + domains + " (the CI guest `" + g.name + "` among them).");
+        r.table(t);
+        double perDomainPerScrape = with.scrapes == 0 ? Double.NaN : with.servingCalls / (double) with.scrapes / domains;
+        r.target("libvirt calls per domain per scrape (qemu:///system)", "0",
+                String.format("%d calls in %d scrapes of %d domains", with.servingCalls, with.scrapes, domains),
+                perDomainPerScrape == 0);
+    }
+
+    /** Scrapes back to back for {@code seconds} (none when {@code http} is null) and counts the calls logged meanwhile. */
+    private static Window window(long pid, Path log, int seconds, HttpClient http, String url)
+            throws IOException, InterruptedException {
+        long from = Files.size(log);
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        int scrapes = 0;
+        while (System.nanoTime() < end) {
+            if (http == null) {
+                Thread.sleep(200);
+            } else {
+                scrape(http, url);
+                scrapes++;
+            }
+        }
+        Thread.sleep(300);
+        Set<String> serving = servingThreads(pid);
+        int servingCalls = 0;
+        int other = 0;
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            f.seek(from);
+            byte[] rest = new byte[(int) (f.length() - from)];
+            f.readFully(rest);
+            for (String line : new String(rest, StandardCharsets.ISO_8859_1).split("\n")) {
+                Matcher m = CALL.matcher(line);
+                if (m.find()) {
+                    if (serving.contains(m.group(1))) {
+                        servingCalls++;
+                    } else {
+                        other++;
+                    }
+                }
+            }
+        }
+        return new Window(scrapes, servingCalls, other);
+    }
+
+    /** The ids of the agent's threads that serve HTTP. */
+    private static Set<String> servingThreads(long pid) throws IOException {
+        Set<String> ids = new HashSet<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                String comm = Files.readString(t.resolve("comm")).trim();
+                if (SERVING_THREADS.stream().anyMatch(comm::startsWith)) {
+                    ids.add(t.getFileName().toString());
+                }
+            }
+        }
+        if (ids.isEmpty()) {
+            throw new IllegalStateException("no thread of process " + pid + " is named " + SERVING_THREADS);
+        }
+        return ids;
+    }
+
+    private static String scrape(HttpClient http, String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(url + " answered " + r.statusCode());
+        }
+        return r.body();
+    }
+}
