@@ -8,6 +8,7 @@ import org.vcpuagent.domain.Look;
 import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.libvirt.Connection;
+import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.DomainEventListener;
 import org.vcpuagent.libvirt.LibvirtException;
 import org.vcpuagent.model.ConnectionStatus;
@@ -43,6 +44,17 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
      * of glancing at the bulk statistics: a safety net for changes that raise no event.
      */
     static final Duration THOROUGH_LOOK_EVERY = Duration.ofSeconds(30);
+    /**
+     * The periodic look, quick or thorough, runs again only after this many times what the last one of its kind
+     * took: each asks libvirt per domain, so with many domains the looks give way (together they then take about
+     * half a percent of the owner's time), while with a few dozen they keep the look interval. Events, refreshes
+     * and count changes seen in the statistics still look at once. Registering domains that appeared is not
+     * counted, and one slow answer delays the next look by {@link #QUICK_LOOK_AT_LEAST_EVERY} (thorough:
+     * {@link #THOROUGH_LOOK_AT_LEAST_EVERY}) at most.
+     */
+    static final int LOOK_DUTY_FACTOR = 400;
+    static final Duration QUICK_LOOK_AT_LEAST_EVERY = Duration.ofSeconds(30);
+    static final Duration THOROUGH_LOOK_AT_LEAST_EVERY = Duration.ofMinutes(5);
     /** libvirt closes the connection after 3 unanswered keepalives 2 s apart. */
     private static final int KEEPALIVE_INTERVAL_S = 2;
     private static final int KEEPALIVE_COUNT = 3;
@@ -69,6 +81,11 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
     private volatile HostInfo hostInfo;
     private Connection connection;
     private long thoroughLookDue = System.nanoTime();
+    /** When the last periodic look ended, and how long the last quick one took (System.nanoTime). */
+    private long periodicLookEnded = System.nanoTime();
+    private long quickLookNanos;
+    /** How long the last look took, registrations of appeared domains left out. */
+    private long lookNanos;
     /** Set by the closing thread. */
     private volatile boolean closed;
 
@@ -110,7 +127,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
             return null;
         });
         owner.every(TICK, this::tick);
-        owner.every(lookInterval, this::lookQuietly);
+        owner.every(lookInterval, this::periodicLook);
     }
 
     private void firstConnect(boolean mustConnect) {
@@ -194,6 +211,15 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
      * A quick look turns thorough every {@link #THOROUGH_LOOK_EVERY}.
      */
     private void look(Look depth) {
+        look(depth, false);
+    }
+
+    /**
+     * @param periodic the periodic look: it lists the domains only when the statistics it reads show a change
+     *                 in the set (or cannot tell), since listing makes a handle per domain; events and
+     *                 refreshes always list, and so does every thorough look
+     */
+    private void look(Look depth, boolean periodic) {
         long now = System.nanoTime();
         Look each = depth == Look.THOROUGH || now - thoroughLookDue >= 0 ? Look.THOROUGH : Look.QUICK;
         Connection c = connection;
@@ -207,13 +233,20 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
             if (statistics.olderThanOneTick()) {
                 statistics.read(c, lateCalls, owner);
             }
-            registry.sync(c.listActiveDomains());
+            long registering = 0;
+            if (!periodic || each == Look.THOROUGH || !registry.holdsExactly(statistics.domainsRead())) {
+                List<Domain> active = c.listActiveDomains();
+                long syncStart = System.nanoTime();
+                registry.sync(active);
+                registering = System.nanoTime() - syncStart;
+            }
             for (DomainRegistry.Entry e : registry.entries()) {
                 lookAt(e, each);
             }
             placement.after(c, hostInfo, domains(), each == Look.THOROUGH, null);
+            lookNanos = System.nanoTime() - now - registering;
             if (each == Look.THOROUGH) {
-                thoroughLookDue = now + THOROUGH_LOOK_EVERY.toNanos();
+                thoroughLookDue = now + paced(THOROUGH_LOOK_EVERY, lookNanos, THOROUGH_LOOK_AT_LEAST_EVERY);
             }
             status = status.refreshed(hostInfo);
         } catch (LibvirtException e) {
@@ -221,6 +254,11 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
         } catch (DomainCallException e) {
             throw failed(c, e, e.isConnectionLost());
         }
+    }
+
+    /** {@code base}, or {@link #LOOK_DUTY_FACTOR} times {@code took} when that is longer, up to {@code limit}. */
+    static long paced(Duration base, long took, Duration limit) {
+        return Math.min(limit.toNanos(), Math.max(base.toNanos(), took * LOOK_DUTY_FACTOR));
     }
 
     private RuntimeException failed(Connection c, RuntimeException e, boolean connectionLost) {
@@ -247,13 +285,34 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
 
     private void lookQuietly() {
         lookQueued.set(false);
+        lookQuietly(false);
+    }
+
+    private void lookQuietly(boolean periodic) {
         if (connection == null) {
             return;
         }
         try {
-            look(Look.QUICK);
+            look(Look.QUICK, periodic);
         } catch (RuntimeException e) {
             LOG.warn("look at {} failed: {}", uri, e.getMessage());
+        }
+    }
+
+    /**
+     * Every look interval: a look when due, that is once the last periodic look ended
+     * {@link #LOOK_DUTY_FACTOR} times its duration ago (a thorough one is paced on its own, in {@link #look}).
+     */
+    private void periodicLook() {
+        long now = System.nanoTime();
+        if (now - periodicLookEnded < paced(Duration.ZERO, quickLookNanos, QUICK_LOOK_AT_LEAST_EVERY)) {
+            return;
+        }
+        boolean thorough = now - thoroughLookDue >= 0;
+        lookQuietly(true);
+        periodicLookEnded = System.nanoTime();
+        if (!thorough) {
+            quickLookNanos = lookNanos;
         }
     }
 
@@ -284,15 +343,29 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
     /**
      * Every {@link #TICK}: one statistics call for all domains (read less often when it takes long), a thorough
      * look at any domain whose count moved, a quick one at domains whose unplug is followed, and the snapshots
-     * collectors read, when due.
+     * collectors read, when due (see {@link DomainRegistry#snapshotsDue}).
      */
     private void tick() {
         Connection c = connection;
         if (c == null) {
             return;
         }
+        // A round of snapshots joins fresh statistics (wait, delay, halted) to the rows it reads.
+        boolean snapshotsDue = registry.snapshotsDue();
+        if (statistics.dueForTick() || (snapshotsDue && statistics.olderThanOneTick())) {
+            readStatistics(c);
+        }
+        followPendingUnplugs();
+        if (snapshotsDue) {
+            // While a call of ours waits on some domain's QEMU, each snapshot asks libvirt whose QEMU it is.
+            registry.takeSnapshots(lateCalls.unanswered() > 0);
+        }
+    }
+
+    /** The bulk statistics, and a thorough look at each domain whose count they show moved. */
+    private void readStatistics(Connection c) {
         try {
-            for (String uuid : statistics.dueForTick() ? statistics.read(c, lateCalls, owner) : List.<String>of()) {
+            for (String uuid : statistics.read(c, lateCalls, owner)) {
                 DomainRegistry.Entry e = registry.get(uuid);
                 if (e != null) {
                     lookAt(e, Look.THOROUGH);
@@ -300,6 +373,12 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
             }
         } catch (RuntimeException e) {
             LOG.debug("statistics from {}: {}", uri, e.getMessage());
+        }
+    }
+
+    private void followPendingUnplugs() {
+        if (!registry.anyNeedsFollowing()) {
+            return;
         }
         for (DomainRegistry.Entry e : registry.entries()) {
             if (e.vcpus().needsFollowing()) {
@@ -310,8 +389,6 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
                 }
             }
         }
-        // While a call of ours waits on some domain's QEMU, each snapshot asks libvirt whose QEMU it is.
-        registry.snapshotsIfDue(lateCalls.unanswered() > 0);
     }
 
     /** A tunable event may be any pin (vCPU, emulator, IOThread): that domain's threads are read again. */
@@ -332,6 +409,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
         @Override
         public void lifecycle(String uuid, String name, int event, int detail) {
             LOG.debug("domain {} lifecycle event {} detail {}", name, event, detail);
+            owner.post(() -> placement.forget(uuid));
             lookSoon();
         }
 

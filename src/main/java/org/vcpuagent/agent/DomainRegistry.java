@@ -42,10 +42,13 @@ final class DomainRegistry implements AutoCloseable {
 
     /**
      * Snapshots are taken again after at least this long, and not more often than {@link #SNAPSHOT_DUTY_FACTOR}
-     * times what the last round took: with thousands of vCPUs the round gives way, as the statistics do.
+     * times what the last round took: with thousands of vCPUs the round gives way, as the statistics do. But
+     * never less often than {@link #SNAPSHOT_MAX_INTERVAL_NANOS}, so that what collectors read is younger than a
+     * 15 s scrape interval (that bound plus one round and one tick).
      */
     static final long SNAPSHOT_MIN_INTERVAL_NANOS = 1_000_000_000L;
-    static final int SNAPSHOT_DUTY_FACTOR = 100;
+    static final long SNAPSHOT_MAX_INTERVAL_NANOS = 10_000_000_000L;
+    static final int SNAPSHOT_DUTY_FACTOR = 400;
 
     private final MBeanServer mbeanServer;
     private final String connectionAlias;
@@ -163,17 +166,21 @@ final class DomainRegistry implements AutoCloseable {
         announcer.domainChanged(false, e.bean().getName(), e.bean().objectName());
     }
 
+    /** Whether every domain's snapshot is due to be taken again (see {@link #SNAPSHOT_MIN_INTERVAL_NANOS}). */
+    boolean snapshotsDue() {
+        long interval = Math.min(SNAPSHOT_MAX_INTERVAL_NANOS,
+                Math.max(SNAPSHOT_MIN_INTERVAL_NANOS, snapshotsNanos * SNAPSHOT_DUTY_FACTOR));
+        return System.nanoTime() - snapshotsAt >= interval;
+    }
+
     /**
-     * Takes every domain's snapshot again when due (see {@link #SNAPSHOT_MIN_INTERVAL_NANOS}).
+     * Takes every domain's snapshot again.
      *
      * @param askWhoseQemuHangs whether a call of the owner's waits on some domain's QEMU: each snapshot then asks
      *                          libvirt whether the domain's QEMU is the one (see {@link DomainVcpus#publishSnapshot})
      */
-    void snapshotsIfDue(boolean askWhoseQemuHangs) {
+    void takeSnapshots(boolean askWhoseQemuHangs) {
         long now = System.nanoTime();
-        if (now - snapshotsAt < Math.max(SNAPSHOT_MIN_INTERVAL_NANOS, snapshotsNanos * SNAPSHOT_DUTY_FACTOR)) {
-            return;
-        }
         snapshotsAt = now;
         this.askWhoseQemuHangs = askWhoseQemuHangs;
         for (Entry e : entries()) {
@@ -254,6 +261,24 @@ final class DomainRegistry implements AutoCloseable {
 
     Entry get(String uuid) {
         return byUuid.get(uuid);
+    }
+
+    /**
+     * Whether the registered domains are exactly {@code uuids}; false for null (nobody could tell). Lets a
+     * periodic look skip listing the domains, which makes and frees a handle per domain.
+     */
+    boolean holdsExactly(Set<String> uuids) {
+        return uuids != null && uuids.size() == byUuid.size() && byUuid.keySet().containsAll(uuids);
+    }
+
+    /** Whether any domain's unplug is followed, or its libvirt is stale; walks no copy. */
+    boolean anyNeedsFollowing() {
+        for (Entry e : byUuid.values()) {
+            if (e.vcpus().needsFollowing()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A copy: a look may remove entries while it walks them. */

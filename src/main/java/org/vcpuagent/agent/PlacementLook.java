@@ -87,16 +87,31 @@ final class PlacementLook {
         Set<String> seen = new LinkedHashSet<>();
         for (DomainVcpus d : domains) {
             seen.add(d.uuid());
-            Threads th = thorough || d.uuid().equals(reread) || !threadsByUuid.containsKey(d.uuid())
-                    ? readThreads(d, threadsByUuid.get(d.uuid())) : threadsByUuid.get(d.uuid());
+            Threads known = threadsByUuid.get(d.uuid());
+            Threads th = thorough || d.uuid().equals(reread) || known == null ? readThreads(d, known) : known;
             threadsByUuid.put(d.uuid(), th);
             pins.add(new DomainPins(d.name(), d.publishedPins(), th.emulator(), th.ioThreads(), th.memory(),
                     th.cellMemory()));
         }
         threadsByUuid.keySet().retainAll(seen);
+        PlacementSnapshot last = snapshot;
+        if (last != null && last.topology().equals(t) && last.domains().equals(pins)) {
+            // Nothing placement depends on moved (the usual look): the rows and conflicts stand, only the time
+            // moves on. Computing them is the costly part with many domains: every thread against every CPU.
+            snapshot = new PlacementSnapshot(t, last.domains(), last.allocation(), last.conflicts(), takenAt);
+            return;
+        }
         PlacementSnapshot s = PlacementSnapshot.of(t, pins, takenAt);
         snapshot = s;
         announce(new LinkedHashSet<>(s.conflicts()));
+    }
+
+    /**
+     * A lifecycle event for the domain: what was read of its other threads goes, so that the next look reads
+     * them again, its guest cells' memory bindings included (a domain restarted between two looks keeps its UUID).
+     */
+    void forget(String uuid) {
+        threadsByUuid.remove(uuid);
     }
 
     private void announce(Set<Conflict> now) {
@@ -129,8 +144,12 @@ final class PlacementLook {
      * Each read alone: a driver without emulator pinning or IOThreads (Xen) still has vCPU pins. The IOThreads
      * of a domain whose QEMU keeps calls waiting stay as last read: libvirt asks QEMU for them, under the job the
      * waiting call holds, so the owner would wait libvirt's 30 s for nothing.
+     *
+     * @param known what an earlier look read of the domain, or null: its guest cells' memory bindings are kept,
+     *              since a running domain's {@code <memnode>}s cannot change (libvirt changes them only in the
+     *              persistent configuration), and reading them takes the whole domain XML
      */
-    private static Threads readThreads(DomainVcpus d, Threads before) {
+    private static Threads readThreads(DomainVcpus d, Threads known) {
         CpuMap emulator = null;
         Map<Integer, CpuMap> io = Map.of();
         NumaBinding memory = NumaBinding.NONE;
@@ -140,7 +159,7 @@ final class PlacementLook {
             LOG.debug("emulator pin of {}: {}", d.name(), e.getMessage());
         }
         if (d.qemuLate()) {
-            io = before == null ? Map.of() : before.ioThreads();
+            io = known == null ? Map.of() : known.ioThreads();
         } else {
             try {
                 io = d.ioThreads();
@@ -153,7 +172,7 @@ final class PlacementLook {
         } catch (DomainCallException | IllegalArgumentException e) {
             LOG.debug("NUMA tuning of {}: {}", d.name(), e.getMessage());
         }
-        return new Threads(emulator, io, memory, cellMemory(d));
+        return new Threads(emulator, io, memory, known != null ? known.cellMemory() : cellMemory(d));
     }
 
     private static Map<Integer, NumaBinding> cellMemory(DomainVcpus d) {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,15 +29,16 @@ final class Statistics {
 
     /**
      * The tick reads again only after this many times the last read's duration: the bulk call costs libvirtd
-     * CPU per domain, so with many domains the tick gives way and the periodic look's own read is the only one.
+     * and the agent CPU per domain, so with many domains the tick gives way (the reads then take at most a
+     * quarter of a percent of the owner's time), while with a few dozen the tick reads every time.
      */
-    static final int DUTY_FACTOR = 50;
-    /** Statistics younger than one tick serve a look as they are. */
+    static final int DUTY_FACTOR = 400;
     /**
      * How long the owner waits for the bulk call. Longer than the call takes at thousands of domains, far shorter
      * than libvirt's own wait for a domain's job (30 s), which a call stuck on one domain's QEMU holds.
      */
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(2);
+    /** Statistics younger than one tick serve a look as they are. */
     private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(ConnectionOwner.TICK.toMillis());
 
     private final String uri;
@@ -45,6 +47,8 @@ final class Statistics {
     /** When the statistics were last read (never: a day ago), and how long that took; System.nanoTime. */
     private long readAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     private long readNanos;
+    /** The UUIDs of the active domains the last read listed; null when the last read failed or before the first. */
+    private Set<String> domainsRead;
     private boolean failureLogged;
 
     Statistics(String uri) {
@@ -65,6 +69,15 @@ final class Statistics {
     }
 
     /**
+     * The UUIDs of every active domain as the last read found them (the bulk call answers for each running or
+     * paused domain), or null when the last read failed or did not answer in time: then only a listing of the
+     * domains can tell.
+     */
+    Set<String> domainsRead() {
+        return domainsRead;
+    }
+
+    /**
      * Reads every domain's statistics into the cache; returns the domains whose vcpu.current changed. A read that
      * does not answer within {@link #ANSWER_WITHIN} is left to {@code late} (a domain's QEMU does not answer):
      * the next tick reads again, and that read skips the domain, whose job the first one holds.
@@ -76,12 +89,14 @@ final class Statistics {
             Optional<Map<String, DomainVcpuStats>> answer = late.call(() -> DomainStatsReader.allActiveWithoutWaiting(c),
                     ANSWER_WITHIN, a -> owner.post(() -> lateAnswer(a, askedAt)));
             if (answer.isEmpty()) {
+                domainsRead = null;
                 return List.of();
             }
             all = answer.get();
             readAt = askedAt;
             readNanos = System.nanoTime() - askedAt;
         } catch (LibvirtException e) {
+            domainsRead = null;
             if (e.isConnectionLost()) {
                 throw e;
             }
@@ -94,6 +109,7 @@ final class Statistics {
             return List.of();
         }
         cache.update(all, askedAt);
+        domainsRead = all.keySet();
         List<String> changed = new ArrayList<>();
         all.forEach((uuid, s) -> {
             Integer before = lastCurrent.put(uuid, s.current());

@@ -38,6 +38,12 @@ public final class DomainVcpus implements AutoCloseable {
     private final KernelVcpus kernel;
     /** Written by the owner thread only ({@link #publishSnapshot}); read by collectors on any thread. */
     private volatile VcpuSnapshot snapshot = VcpuSnapshot.NONE;
+    /**
+     * Whether the next snapshot asks libvirt for MaxVcpus again; owner thread. A running domain's maximum changes
+     * only in its persistent configuration, seen after a restart, so a snapshot takes the last one's, and asks
+     * again after each thorough look.
+     */
+    private boolean askMaxVcpus = true;
     /** Why this domain's QEMU is taken to keep calls waiting, or null; the owner thread's. */
     private String qemuLate;
     /** When libvirt was last asked whether QEMU keeps a call waiting (System.nanoTime); the owner thread's. */
@@ -354,6 +360,9 @@ public final class DomainVcpus implements AutoCloseable {
     public void look(Look depth) {
         watch.look(depth);
         kernel.maintain(depth);
+        if (depth == Look.THOROUGH) {
+            askMaxVcpus = true;
+        }
     }
 
     /**
@@ -376,7 +385,10 @@ public final class DomainVcpus implements AutoCloseable {
         List<VcpuReading> rows = vcpus();
         VcpuView v = watch.view();
         int count = v.count() >= 0 ? v.count() : rows.size();
-        VcpuSnapshot next = VcpuSnapshot.next(snapshot, rows, count, maxVcpus(), v.staleReason(), v.pending() != null,
+        VcpuSnapshot last = snapshot;
+        int max = askMaxVcpus || last.maxVcpus() < 0 ? maxVcpus() : last.maxVcpus();
+        askMaxVcpus = false;
+        VcpuSnapshot next = VcpuSnapshot.next(last, rows, count, max, v.staleReason(), v.pending() != null,
                 System.nanoTime(), System.currentTimeMillis(), lateReason());
         snapshot = next;
         return next;

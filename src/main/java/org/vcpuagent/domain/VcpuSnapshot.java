@@ -26,6 +26,9 @@ import java.util.Optional;
 public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long takenAtMillis, String staleReason,
                            boolean unplugPending, String lateReason) {
 
+    /** Made once: values() copies the array, and every vCPU of every snapshot looks its state up. */
+    private static final VcpuState[] STATES = VcpuState.values();
+
     /** Before the owner's first snapshot of a domain. */
     public static final VcpuSnapshot NONE = new VcpuSnapshot(-1, -1, List.of(), 0, null, false, null);
 
@@ -104,7 +107,7 @@ public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long taken
 
     /** libvirt's virVcpuState number for the word; -1 for a word libvirt has no number for. */
     static int stateCode(String word) {
-        for (VcpuState s : VcpuState.values()) {
+        for (VcpuState s : STATES) {
             if (s.word().equals(word)) {
                 return s.ordinal();
             }

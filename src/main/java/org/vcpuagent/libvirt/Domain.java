@@ -27,8 +27,9 @@ public final class Domain implements AutoCloseable {
 
     private static final LibvirtNative LIB = LibvirtNative.INSTANCE;
 
-    /** {@code VIR_UUID_STRING_BUFLEN}: 36 characters and a NUL. */
-    private static final int UUID_BUFLEN = 37;
+    /** {@code VIR_UUID_BUFLEN}: the raw bytes. */
+    private static final int UUID_BUFLEN = 16;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /** Asked whether a failure lost it; a domain's calls never close it. */
     private final Connection connection;
@@ -64,9 +65,22 @@ public final class Domain implements AutoCloseable {
 
     /** The UUID of the domain at {@code d}, which the caller keeps valid, in libvirt's text form. */
     static String uuidOf(DomainPtr d) {
-        byte[] buf = new byte[UUID_BUFLEN];
-        Errors.check(LIB.virDomainGetUUIDString(d, buf), "virDomainGetUUIDString");
-        return new String(buf, 0, UUID_BUFLEN - 1, StandardCharsets.US_ASCII);
+        // The raw bytes, formatted here as virUUIDFormat does (lower-case 8-4-4-4-12): libvirt's own text form
+        // goes through printf once per byte, and every domain listing and statistics read asks for each UUID.
+        byte[] raw = new byte[UUID_BUFLEN];
+        Errors.check(LIB.virDomainGetUUID(d, raw), "virDomainGetUUID");
+        return uuidText(raw);
+    }
+
+    static String uuidText(byte[] raw) {
+        StringBuilder b = new StringBuilder(36);
+        for (int i = 0; i < UUID_BUFLEN; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) {
+                b.append('-');
+            }
+            b.append(HEX[(raw[i] >> 4) & 0xf]).append(HEX[raw[i] & 0xf]);
+        }
+        return b.toString();
     }
 
     public String name() {

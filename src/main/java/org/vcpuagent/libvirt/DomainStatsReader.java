@@ -12,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads vCPU statistics through libvirt's bulk statistics API ({@code virConnectGetAllDomainStats}).
@@ -34,7 +32,7 @@ public final class DomainStatsReader {
     /** {@code VIR_FROM_NONE}: for errors this binding raises itself, not libvirt. */
     private static final int VIR_FROM_NONE = 0;
 
-    private static final Pattern PER_VCPU = Pattern.compile("vcpu\\.(\\d+)\\.([a-z_]+)");
+    private static final String VCPU_PREFIX = "vcpu.";
 
     private DomainStatsReader() {
     }
@@ -98,7 +96,7 @@ public final class DomainStatsReader {
             List<DomainVcpuStats> out = new ArrayList<>(n);
             Pointer[] records = n == 0 ? new Pointer[0] : list.getPointerArray(0, n);
             for (Pointer p : records) {
-                out.add(read(new VirDomainStatsRecord(p)));
+                out.add(read(p));
             }
             return out;
         } finally {
@@ -106,20 +104,23 @@ public final class DomainStatsReader {
         }
     }
 
-    private static DomainVcpuStats read(VirDomainStatsRecord record) {
+    private static DomainVcpuStats read(Pointer record) {
         // The record's domain reference belongs to the list; it is only read here, never freed.
-        Map<String, Object> params = TypedParameters.decode(record.params, record.nparams);
-        return toModel(Domain.uuidOf(record.dom), Domain.nameOf(record.dom), params);
+        DomainPtr dom = DomainPtr.at(record.getPointer(VirDomainStatsRecord.DOM_OFFSET));
+        Map<String, Object> params = TypedParameters.decode(record.getPointer(VirDomainStatsRecord.PARAMS_OFFSET),
+                record.getInt(VirDomainStatsRecord.NPARAMS_OFFSET));
+        return toModel(Domain.uuidOf(dom), Domain.nameOf(dom), params);
     }
 
     /** Builds the model from decoded parameters; package-private so that it can be tested without libvirt. */
     static DomainVcpuStats toModel(String uuid, String name, Map<String, Object> params) {
         Map<Integer, Map<String, Object>> perVcpu = new TreeMap<>();
         for (Map.Entry<String, Object> e : params.entrySet()) {
-            Matcher m = PER_VCPU.matcher(e.getKey());
-            if (m.matches()) {
-                perVcpu.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new LinkedHashMap<>())
-                        .put(m.group(2), e.getValue());
+            String key = e.getKey();
+            int dot = perVcpuDot(key);
+            if (dot > 0) {
+                perVcpu.computeIfAbsent(Integer.parseInt(key, VCPU_PREFIX.length(), dot, 10),
+                        k -> new LinkedHashMap<>()).put(key.substring(dot + 1), e.getValue());
             }
         }
         List<VcpuStats> vcpus = new ArrayList<>(perVcpu.size());
@@ -131,6 +132,31 @@ public final class DomainStatsReader {
                 asBoolean(v.get("halted"), "vcpu." + number + ".halted"))));
         return new DomainVcpuStats(uuid, name, asInt(params.get("vcpu.current"), "vcpu.current"),
                 asInt(params.get("vcpu.maximum"), "vcpu.maximum"), vcpus);
+    }
+
+    /**
+     * For a key {@code vcpu.<digits>.<a-z or _>+}: the index of the dot after the digits; otherwise -1. By hand,
+     * not with a regular expression: a read of many domains tests every parameter's name.
+     */
+    static int perVcpuDot(String key) {
+        if (!key.startsWith(VCPU_PREFIX)) {
+            return -1;
+        }
+        int i = VCPU_PREFIX.length();
+        while (i < key.length() && key.charAt(i) >= '0' && key.charAt(i) <= '9') {
+            i++;
+        }
+        // Up to 9 digits, so that the number always fits an int.
+        if (i == VCPU_PREFIX.length() || i - VCPU_PREFIX.length() > 9 || i + 1 >= key.length() || key.charAt(i) != '.') {
+            return -1;
+        }
+        for (int j = i + 1; j < key.length(); j++) {
+            char ch = key.charAt(j);
+            if (!(ch >= 'a' && ch <= 'z') && ch != '_') {
+                return -1;
+            }
+        }
+        return i;
     }
 
     private static Integer asInt(Object v, String key) {

@@ -69,6 +69,9 @@ interface LibvirtNative extends Library {
 
     int virDomainGetUUIDString(DomainPtr domain, byte[] buf);
 
+    /** The 16 raw bytes ({@code VIR_UUID_BUFLEN}). */
+    int virDomainGetUUID(DomainPtr domain, byte[] uuid);
+
     /** 1 when running or paused, 0 when defined but stopped, -1 (with an error) when it no longer exists. */
     int virDomainIsActive(DomainPtr domain);
 

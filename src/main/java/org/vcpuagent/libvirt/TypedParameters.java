@@ -3,6 +3,8 @@ package org.vcpuagent.libvirt;
 import com.sun.jna.Pointer;
 
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -30,40 +32,50 @@ final class TypedParameters {
      * @throws IllegalStateException on a type this reader does not know, naming the parameter
      */
     static Map<String, Object> decode(Pointer params, int n) {
+        if (n == 0) {
+            return Map.of();
+        }
+        // One native read for the whole array, then plain Java: a statistics read decodes thousands of
+        // parameters, and each JNA read is a JNI call.
+        ByteBuffer b = ByteBuffer.wrap(params.getByteArray(0, n * VirTypedParameter.SIZE))
+                .order(ByteOrder.nativeOrder());
         Map<String, Object> out = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            long base = (long) i * VirTypedParameter.SIZE;
-            String name = name(params.getByteArray(base, VirTypedParameter.FIELD_LENGTH));
-            int type = params.getInt(base + VirTypedParameter.TYPE_OFFSET);
-            out.put(name, valueAt(params, base + VirTypedParameter.VALUE_OFFSET, name, type));
+            int base = i * VirTypedParameter.SIZE;
+            String name = name(b.array(), base);
+            int type = b.getInt(base + VirTypedParameter.TYPE_OFFSET);
+            out.put(name, valueAt(b, params, base + VirTypedParameter.VALUE_OFFSET, name, type));
         }
         return Collections.unmodifiableMap(out);
     }
 
     /** The name up to its NUL; libvirt always terminates it, but a full field is read as it stands. */
-    private static String name(byte[] field) {
+    private static String name(byte[] array, int base) {
         int len = 0;
-        while (len < field.length && field[len] != 0) {
+        while (len < VirTypedParameter.FIELD_LENGTH && array[base + len] != 0) {
             len++;
         }
-        return new String(field, 0, len, StandardCharsets.UTF_8);
+        return new String(array, base, len, StandardCharsets.UTF_8);
     }
 
-    /** Reads the union member that {@code type} selects, at {@code offset}. */
-    private static Object valueAt(Pointer p, long offset, String name, int type) {
+    /**
+     * Reads the union member that {@code type} selects, at {@code offset} of the copy {@code b}; a string's
+     * characters are read from libvirt's memory through {@code p}.
+     */
+    private static Object valueAt(ByteBuffer b, Pointer p, int offset, String name, int type) {
         switch (type) {
             case VirTypedParameter.TYPE_INT:
-                return p.getInt(offset);
+                return b.getInt(offset);
             case VirTypedParameter.TYPE_UINT:
-                return Integer.toUnsignedLong(p.getInt(offset));
+                return Integer.toUnsignedLong(b.getInt(offset));
             case VirTypedParameter.TYPE_LLONG:
-                return p.getLong(offset);
+                return b.getLong(offset);
             case VirTypedParameter.TYPE_ULLONG:
-                return unsigned(p.getLong(offset));
+                return unsigned(b.getLong(offset));
             case VirTypedParameter.TYPE_DOUBLE:
-                return p.getDouble(offset);
+                return b.getDouble(offset);
             case VirTypedParameter.TYPE_BOOLEAN:
-                return p.getByte(offset) != 0;
+                return b.get(offset) != 0;
             case VirTypedParameter.TYPE_STRING:
                 // libvirt promises non-NULL; a NULL would be a libvirt bug, shown rather than crashed on.
                 Pointer s = p.getPointer(offset);

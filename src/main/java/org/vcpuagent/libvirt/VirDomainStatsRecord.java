@@ -22,4 +22,17 @@ public class VirDomainStatsRecord extends Structure {
         super(p);
         read();
     }
+
+    // A statistics read walks one record per domain; JNA's Structure costs reflection per record, so
+    // DomainStatsReader reads the memory at these offsets (JNA's layout for this platform) instead.
+    static final int DOM_OFFSET;
+    static final int PARAMS_OFFSET;
+    static final int NPARAMS_OFFSET;
+
+    static {
+        VirDomainStatsRecord layout = new VirDomainStatsRecord();
+        DOM_OFFSET = layout.fieldOffset("dom");
+        PARAMS_OFFSET = layout.fieldOffset("params");
+        NPARAMS_OFFSET = layout.fieldOffset("nparams");
+    }
 }

@@ -23,6 +23,11 @@ public final class GuestCells {
      * @throws IllegalArgumentException when the XML is not well-formed or a cell's attributes are not cpulists
      */
     public static Map<Integer, NumaBinding> vcpuBindings(String domainXml) {
+        // Without a <memnode> no cell is bound, whatever else the XML holds; most domains have none, and a
+        // thorough look parses every domain's XML.
+        if (!domainXml.contains("<memnode")) {
+            return Map.of();
+        }
         Document doc = SafeXml.parse(domainXml, "the domain's XML");
         Map<Integer, NumaBinding> byCell = new TreeMap<>();
         NodeList memnodes = doc.getElementsByTagName("memnode");

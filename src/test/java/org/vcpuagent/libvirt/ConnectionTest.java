@@ -71,6 +71,25 @@ class ConnectionTest {
     }
 
     @Test
+    void aUuidReadsAsLibvirtWritesIt() {
+        // Bytes above 0x7f and each group boundary: the binding formats the raw bytes itself.
+        String uuid = "ff80a5e1-0f7e-4c3d-9b2a-8000000000fe";
+        try (Domain d = TestLibvirt.createXml(conn, "<domain type='test'><name>uuid-text</name><uuid>" + uuid
+                + "</uuid><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>")) {
+            assertEquals(uuid, d.uuid());
+            assertEquals(uuid, DomainStatsReader.of(d).uuid(), "a statistics record names the domain the same way");
+            d.use(p -> {
+                byte[] text = new byte[37];
+                LibvirtNative.INSTANCE.virDomainGetUUIDString(p, text);
+                assertEquals(new String(text, 0, 36, java.nio.charset.StandardCharsets.US_ASCII), d.uuid(),
+                        "libvirt's own text form");
+                return null;
+            });
+            TestLibvirt.destroy(d);
+        }
+    }
+
+    @Test
     void pinsAndReadsBackThroughGetVcpusAndPinInfo() {
         try (Domain test = TestLibvirt.lookupByName(conn, "test")) {
             CpuMap before = test.vcpuPinInfo(2, 1).get(1);

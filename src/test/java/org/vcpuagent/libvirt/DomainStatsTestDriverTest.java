@@ -156,6 +156,22 @@ class DomainStatsTestDriverTest {
     }
 
     @Test
+    void onlyVcpuNumberDotFieldKeysArePerVcpu() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("vcpu.3.state", 1);
+        p.put("vcpu.3x.state", 1);
+        p.put("vcpu.4.", 1);
+        p.put("vcpu..state", 1);
+        p.put("vcpu.5.State", 1);
+        p.put("vcpu.6.state.extra", 1);
+        p.put("cpu.7.state", 1);
+
+        DomainVcpuStats s = DomainStatsReader.toModel("u", "guest", p);
+
+        assertEquals(List.of(new VcpuStats(3, 1, null, null, null, null)), s.vcpus(), s.vcpus().toString());
+    }
+
+    @Test
     void valuesOfAnUnexpectedTypeOrRangeAreErrorsNotGuesses() {
         Map<String, Object> p = qemuLikeParams();
         p.put("vcpu.0.time", new BigInteger("18446744073709551615"));
