@@ -153,8 +153,10 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
         } catch (LibvirtException e) {
             throw translate(e);
         } catch (HandleClosedException e) {
+            // The owner withdrew the domain (it stopped or went away) while this call was on its way.
             throw new DomainCallException(DomainCallException.Kind.HANDLE_CLOSED, -1, "domain '" + name()
-                    + "' is no longer managed by this agent: " + e.getMessage(), e);
+                    + "' is no longer managed by this agent: it stopped or went away while the call ran, and its "
+                    + "bean is withdrawn", e);
         }
     }
 
