@@ -32,8 +32,17 @@ final class MonitoringBench {
     }
 
     /** What was measured for one exporter at one size. */
-    record Row(String label, int domains, Stats wall, Stats cpu, int samples, int vcpuSamples, double idleCpuPct) {
+    record Row(String label, int domains, Stats wall, Stats cpu, int samples, int vcpuSamples, double idleCpuPct,
+               double cadenceCpuPct) {
     }
+
+    /**
+     * How long the whole agent is watched while scraped every 15 s (full runs, the largest size only), after
+     * scraping it at that cadence for {@link #CADENCE_WARM_UP_S} first: a service runs for days, and its first
+     * minutes (the JIT compiling the scrape and refresh paths) are shown by the estimate beside it.
+     */
+    static final int CADENCE_WINDOW_S = 180;
+    static final int CADENCE_WARM_UP_S = 120;
 
     private MonitoringBench() {
     }
@@ -44,14 +53,17 @@ final class MonitoringBench {
         r.text("""
                 libvirt's test driver with a node XML of N running domains of 8 vCPUs (as in the scale part). \
                 The agent: `scripts/vcpu-agent --uri test:///…/nodeN.xml --prometheus-port P` with the shipped \
-                `config/jmx_exporter.yaml` (the agent's own endpoint: its snapshot collector writes every \
-                domain's and vCPU's samples, jmx_exporter's collector the Host beans' `libvirt_up`); beside it, Debian's `prometheus-libvirt-exporter` 0.2.0 \
+                `config/jmx_exporter.yaml` (the agent's own endpoint: its snapshot collector writes `libvirt_up` and every \
+                domain's and vCPU's samples; jmx_exporter's collector exports no MBean by default); beside it, Debian's `prometheus-libvirt-exporter` 0.2.0 \
                 (`--libvirt.uri test:///…/nodeN.xml`) on the same file. After the warm-up both are scraped in \
                 turn (A B A B …) with one HTTP client; **wall** is the GET with its whole body, **CPU** the \
                 exporting process's utime + stime across that scrape (`/proc/PID/stat`, clock-tick resolution), \
                 **samples** the sample lines of one scrape. The agent's **idle CPU** is its process over a window \
                 without scrapes (its own refresh: snapshots, looks, statistics); the share at a 15 s scrape \
-                interval is idle + CPU per scrape ÷ 15 s. The load average is recorded before each size.""");
+                interval is idle + CPU per scrape ÷ 15 s, an estimate for the agent's first minutes. At 1000 domains \
+                (full runs) the whole agent process is then also measured as Prometheus would load it: scraped \
+                every 15 s for 120 s, then its CPU over 180 s more of that (refresh, scrapes, JIT and GC \
+                together). The load average is recorded before each size.""");
         if (!Files.isExecutable(Path.of(LIBVIRT_EXPORTER))) {
             r.text("**Not measured:** " + LIBVIRT_EXPORTER + " is missing (`scripts/install-deps.sh --tests` installs it).");
             return;
@@ -63,13 +75,16 @@ final class MonitoringBench {
             rows.addAll(measure(ctx, n));
         }
         Table t = new Table("Domains", "Exporter", "Scrape wall (median, min – max)", "CPU per scrape (median)", "Scrapes",
-                "Samples", "of them per vCPU (labelled vcpu)", "Idle CPU", "CPU at a 15 s interval");
+                "Samples", "of them per vCPU (labelled vcpu)", "Idle CPU", "CPU at a 15 s interval (idle + scrape ÷ 15 s)",
+                "Whole agent scraped every 15 s, measured over " + CADENCE_WINDOW_S + " s (after " + CADENCE_WARM_UP_S
+                        + " s more at that cadence)");
         for (Row row : rows) {
             double atInterval = row.idleCpuPct + 100 * row.cpu.median() / 1000 / SCRAPE_INTERVAL_S;
             t.row(row.domains, row.label, row.wall.median(true) + " (" + row.wall.range() + ")", row.cpu.median(true),
                     row.wall.n(), row.samples, row.vcpuSamples,
                     Double.isNaN(row.idleCpuPct) ? "–" : String.format("%.2f %%", row.idleCpuPct),
-                    Double.isNaN(row.idleCpuPct) ? "–" : String.format("%.2f %% of one core", atInterval));
+                    Double.isNaN(row.idleCpuPct) ? "–" : String.format("%.2f %% of one core", atInterval),
+                    Double.isNaN(row.cadenceCpuPct) ? "–" : String.format("%.2f %% of one core", row.cadenceCpuPct));
         }
         r.table(t);
         for (int i = 0; i + 1 < rows.size(); i += 2) {
@@ -80,9 +95,13 @@ final class MonitoringBench {
                             + agent.cpu.median(true) + " vs " + debian.cpu.median(true),
                     agent.wall.median() <= debian.wall.median() && agent.cpu.median() <= debian.cpu.median());
             if (agent.domains == 1000) {
-                double pct = agent.idleCpuPct + 100 * agent.cpu.median() / 1000 / SCRAPE_INTERVAL_S;
+                double estimate = agent.idleCpuPct + 100 * agent.cpu.median() / 1000 / SCRAPE_INTERVAL_S;
+                boolean measured = !Double.isNaN(agent.cadenceCpuPct);
+                double pct = measured ? agent.cadenceCpuPct : estimate;
                 r.target("The whole agent at 1000 domains, scraped every 15 s", "≤ 2 % of one core",
-                        String.format("%.2f %%", pct), pct <= 2);
+                        String.format("%.2f %% (%s; idle + scrape ÷ 15 s right after the warm-up: %.2f %%)", pct,
+                                measured ? "measured over " + CADENCE_WINDOW_S + " s of scrapes every 15 s, after "
+                                        + CADENCE_WARM_UP_S + " s more of them" : "estimate", estimate), pct <= 2);
             }
         }
         ScrapeCallsBench.run(ctx);
@@ -122,8 +141,13 @@ final class MonitoringBench {
                 aText = timed(http, a, aWall, aCpu);
                 dText = timed(http, d, dWall, dCpu);
             }
-            return List.of(new Row(a.label, n, aWall, aCpu, samples(aText, ""), perVcpu(aText), idle),
-                    new Row(d.label, n, dWall, dCpu, samples(dText, ""), perVcpu(dText), Double.NaN));
+            double cadence = Double.NaN;
+            if (!ctx.quick && n == 1000) {
+                atScrapeInterval(http, a, CADENCE_WARM_UP_S);
+                cadence = atScrapeInterval(http, a, CADENCE_WINDOW_S);
+            }
+            return List.of(new Row(a.label, n, aWall, aCpu, samples(aText, ""), perVcpu(aText), idle, cadence),
+                    new Row(d.label, n, dWall, dCpu, samples(dText, ""), perVcpu(dText), Double.NaN, Double.NaN));
         } finally {
             if (debian != null) {
                 debian.destroy();
@@ -166,6 +190,30 @@ final class MonitoringBench {
         wall.addNanos(System.nanoTime() - t0);
         cpu.addMillis((AgentProcess.cpuTicks(stat) - c0) * 1000.0 / ScaleBench.clockTicks());
         return body;
+    }
+
+    /**
+     * The agent's whole process over {@code seconds} while it is scraped every 15 s, as Prometheus would: its
+     * refresh, the scrapes, the JIT and the collector, in % of one core.
+     */
+    private static double atScrapeInterval(HttpClient http, Exporter a, int seconds) throws IOException, InterruptedException {
+        Path stat = Path.of("/proc", String.valueOf(a.pid), "stat");
+        long c0 = AgentProcess.cpuTicks(stat);
+        long t0 = System.nanoTime();
+        long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+        for (long next = t0; next < end; next += (long) (SCRAPE_INTERVAL_S * 1e9)) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            scrape(http, a.url);
+        }
+        long rest = end - System.nanoTime();
+        if (rest > 0) {
+            TimeUnit.NANOSECONDS.sleep(rest);
+        }
+        double cpuS = (AgentProcess.cpuTicks(stat) - c0) / (double) ScaleBench.clockTicks();
+        return 100 * cpuS / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** The process's CPU over {@code seconds} without a scrape, in % of one core. */

@@ -435,6 +435,11 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
     }
 
     @Override
+    public boolean connected() {
+        return status.connected();
+    }
+
+    @Override
     public int presentCpus() {
         HostInfo h = hostInfo;
         return h == null ? 0 : h.presentCpus();

@@ -13,6 +13,9 @@ public interface SnapshotSource {
     /** The connection's alias, the {@code connection} label; null when the agent has only this connection. */
     String alias();
 
+    /** Whether the agent holds a working connection to libvirt now ({@code libvirt_up}). */
+    boolean connected();
+
     /** How many host CPUs libvirt's CPU maps cover; 0 before the connection's first look. */
     int presentCpus();
 

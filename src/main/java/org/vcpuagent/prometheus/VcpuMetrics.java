@@ -30,6 +30,7 @@ public final class VcpuMetrics implements MultiCollector {
         long started = System.nanoTime();
         VcpuSamples samples = new VcpuSamples(affinityPerCpu);
         for (SnapshotSource source : sources) {
+            samples.up(source.alias(), source.connected());
             int presentCpus = source.presentCpus();
             for (DomainVcpus d : source.domains()) {
                 samples.add(source.alias(), d.name(), d.snapshot(), presentCpus);

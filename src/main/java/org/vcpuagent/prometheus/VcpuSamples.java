@@ -35,6 +35,7 @@ final class VcpuSamples {
     static final String UNPLUG_PENDING = "libvirt_domain_vcpu_unplug_pending";
     static final String STATS_AGE = "libvirt_domain_stats_age_seconds";
     static final String STATS_STALE = "libvirt_domain_stats_stale";
+    static final String UP = "libvirt_up";
     static final String OWN_DURATION = "vcpu_agent_snapshot_scrape_duration_seconds";
     static final String OWN_SAMPLES = "vcpu_agent_snapshot_scrape_samples";
 
@@ -60,6 +61,7 @@ final class VcpuSamples {
     private final List<GaugeDataPointSnapshot> maximum = new ArrayList<>();
     private final List<GaugeDataPointSnapshot> unplugPending = new ArrayList<>();
     private final List<GaugeDataPointSnapshot> statsAge = new ArrayList<>();
+    private final List<GaugeDataPointSnapshot> up = new ArrayList<>();
     private final List<GaugeDataPointSnapshot> statsStale = new ArrayList<>();
     private int count;
 
@@ -70,11 +72,17 @@ final class VcpuSamples {
     /** The names {@link #build} may give, as the registry checks them (a counter's without _total). */
     static List<String> names(boolean affinityPerCpu) {
         List<String> names = new ArrayList<>(List.of(TIME, WAIT, DELAY, STATE, CPU, HALTED, AFFINITY_CPUS, CURRENT,
-                MAXIMUM, UNPLUG_PENDING, STATS_AGE, STATS_STALE, OWN_DURATION, OWN_SAMPLES));
+                MAXIMUM, UNPLUG_PENDING, STATS_AGE, STATS_STALE, UP, OWN_DURATION, OWN_SAMPLES));
         if (affinityPerCpu) {
             names.add(AFFINITY);
         }
         return names;
+    }
+
+    /** Whether the connection works: one sample per connection, labelled with its alias when there are several. */
+    void up(String connection, boolean connected) {
+        up.add(new GaugeDataPointSnapshot(connected ? 1 : 0, connection == null ? Labels.EMPTY
+                : Labels.of("connection", connection), null));
     }
 
     /**
@@ -166,6 +174,7 @@ final class VcpuSamples {
         out.add(gauges(STATS_STALE, "1 while the domain's figures are late or partial (its QEMU keeps libvirt calls "
                 + "waiting, libvirt's bulk statistics do not answer, or its snapshot is older than 30 s), 0 otherwise; "
                 + "the Vcpu beans' StatsStaleReason says why.", statsStale));
+        out.add(gauges(UP, "1 while the agent holds a working connection to libvirt, 0 otherwise.", up));
         long tookNanos = System.nanoTime() - startedNanos;
         out.add(new GaugeSnapshot(new MetricMetadata(OWN_DURATION, "Time the agent took to gather this scrape's "
                 + "libvirt_domain_* samples from its snapshots, in seconds (writing them out is not counted); a scrape "
