@@ -173,7 +173,7 @@ final class MonitoringBench {
         }
     }
 
-    private static String scrape(HttpClient http, String url) throws IOException, InterruptedException {
+    static String scrape(HttpClient http, String url) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {

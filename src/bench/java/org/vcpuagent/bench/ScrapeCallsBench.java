@@ -1,23 +1,14 @@
 package org.vcpuagent.bench;
 
 import org.vcpuagent.testsupport.AgentProcess;
+import org.vcpuagent.testsupport.LibvirtCallLog;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Part of "monitoring": how many libvirt calls a Prometheus scrape of the agent makes on {@code qemu:///system}
@@ -27,8 +18,6 @@ import java.util.regex.Pattern;
  */
 final class ScrapeCallsBench {
 
-    /** libvirt logs each public API entry as {@code TIME: TID: debug : virDomainGetVcpus:NNN : ...}. */
-    private static final Pattern CALL = Pattern.compile("^\\S+ \\S+: (\\d+): debug : (vir[A-Za-z]+):\\d+ : ");
     /** The JDK HTTP server's dispatcher and client_java's handler threads (comm is cut at 15 characters). */
     private static final List<String> SERVING_THREADS = List.of("prometheus-http", "HTTP-Dispatcher");
 
@@ -55,18 +44,19 @@ final class ScrapeCallsBench {
         int domains;
         try (BenchAgent a = BenchAgent.startLauncher(ctx.root, List.of("--uri", BenchGuest.URI, "--jmx-port", "0",
                         "--prometheus-port", String.valueOf(port)),
-                Map.of("LIBVIRT_LOG_FILTERS", "1:libvirt.domain 1:libvirt.host", "LIBVIRT_LOG_OUTPUTS", "1:file:" + log),
-                Duration.ofSeconds(90))) {
+                LibvirtCallLog.env(log), Duration.ofSeconds(90))) {
+            LibvirtCallLog calls = new LibvirtCallLog(log, a.pid());
             String url = "http://127.0.0.1:" + port + "/metrics";
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-            String first = scrape(http, url);
+            String first = MonitoringBench.scrape(http, url);
             domains = (int) first.lines().filter(l -> l.startsWith("libvirt_domain_vcpu_current{")).count();
             if (first.lines().noneMatch(l -> l.startsWith("libvirt_domain_vcpu_time_seconds_total{") && l.contains(g.name))) {
                 throw new IllegalStateException("the scrape has no vCPU of " + g.name + ":\n" + first);
             }
             a.disconnect();
-            without = window(a.pid(), log, seconds, null, null);
-            with = window(a.pid(), log, seconds, http, url);
+            without = window(calls, seconds, null, null);
+            with = window(calls, seconds, http, url);
+            requireServingThreads(a.pid());
         }
         Table t = new Table("Window (" + seconds + " s each)", "Scrapes", "libvirt calls by the threads serving /metrics",
                 "libvirt calls by the agent's other threads (its refresh)");
@@ -84,64 +74,36 @@ final class ScrapeCallsBench {
     }
 
     /** Scrapes back to back for {@code seconds} (none when {@code http} is null) and counts the calls logged meanwhile. */
-    private static Window window(long pid, Path log, int seconds, HttpClient http, String url)
+    private static Window window(LibvirtCallLog log, int seconds, HttpClient http, String url)
             throws IOException, InterruptedException {
-        long from = Files.size(log);
+        long from = log.mark();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         int scrapes = 0;
         while (System.nanoTime() < end) {
             if (http == null) {
                 Thread.sleep(200);
             } else {
-                scrape(http, url);
+                MonitoringBench.scrape(http, url);
                 scrapes++;
             }
         }
         Thread.sleep(300);
-        Set<String> serving = servingThreads(pid);
-        int servingCalls = 0;
-        int other = 0;
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            f.seek(from);
-            byte[] rest = new byte[(int) (f.length() - from)];
-            f.readFully(rest);
-            for (String line : new String(rest, StandardCharsets.ISO_8859_1).split("\n")) {
-                Matcher m = CALL.matcher(line);
-                if (m.find()) {
-                    if (serving.contains(m.group(1))) {
-                        servingCalls++;
-                    } else {
-                        other++;
-                    }
-                }
-            }
-        }
-        return new Window(scrapes, servingCalls, other);
+        Map<String, Integer> calls = log.callsByThreadSince(from);
+        int serving = LibvirtCallLog.madeBy(calls, SERVING_THREADS);
+        int all = calls.values().stream().mapToInt(Integer::intValue).sum();
+        return new Window(scrapes, serving, all - serving);
     }
 
-    /** The ids of the agent's threads that serve HTTP. */
-    private static Set<String> servingThreads(long pid) throws IOException {
-        Set<String> ids = new HashSet<>();
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+    /** A count of 0 means something only if the threads it is about exist under the names looked for. */
+    private static void requireServingThreads(long pid) throws IOException {
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : tasks.toList()) {
-                String comm = Files.readString(t.resolve("comm")).trim();
+                String comm = java.nio.file.Files.readString(t.resolve("comm")).trim();
                 if (SERVING_THREADS.stream().anyMatch(comm::startsWith)) {
-                    ids.add(t.getFileName().toString());
+                    return;
                 }
             }
         }
-        if (ids.isEmpty()) {
-            throw new IllegalStateException("no thread of process " + pid + " is named " + SERVING_THREADS);
-        }
-        return ids;
-    }
-
-    private static String scrape(HttpClient http, String url) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(url + " answered " + r.statusCode());
-        }
-        return r.body();
+        throw new IllegalStateException("no thread of process " + pid + " is named " + SERVING_THREADS);
     }
 }

@@ -452,7 +452,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
     }
 
     int domainCount() {
-        return registry.names().size();
+        return registry.published().size();
     }
 
     List<String> domainNames() {

@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * One {@link DomainVcpuBean} per running or paused domain of a connection, registered while the domain is
  * active, and one vCPU bean per online vCPU ({@link VcpuBeans}), following the snapshot the owner publishes
  * for collectors. Domains are told apart by UUID, so a domain that is renamed or restarted is tracked correctly.
- * Owned by the connection's owner thread; other threads read only {@link #names()}.
+ * Owned by the connection's owner thread; other threads read only {@link #names()} and {@link #published()}.
  */
 final class DomainRegistry implements AutoCloseable {
 
@@ -60,8 +60,6 @@ final class DomainRegistry implements AutoCloseable {
     /** Shared by the connection's domain beans, so that their placements are made one at a time. */
     private final PlacementDesk desk;
     private final Map<String, Entry> byUuid = new LinkedHashMap<>();
-    /** The registered domains' names, published for readers on other threads. */
-    private volatile List<String> names = List.of();
     /** The registered domains, published for collectors on other threads, which read only their snapshots. */
     private volatile List<DomainVcpus> published = List.of();
     /** When the last round of snapshots started, and how long it took (System.nanoTime). */
@@ -143,7 +141,7 @@ final class DomainRegistry implements AutoCloseable {
         Entry entry = new Entry(bean, vcpus, new VcpuBeans(mbeanServer, connectionAlias, vcpus));
         byUuid.put(d.uuid(), entry);
         snapshot(entry);
-        publishNames();
+        publish();
         LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
         announcer.domainChanged(true, d.name(), bean.objectName());
         return true;
@@ -154,7 +152,7 @@ final class DomainRegistry implements AutoCloseable {
         if (e == null) {
             return;
         }
-        publishNames();
+        publish();
         e.vcpuBeans().close();
         try {
             mbeanServer.unregisterMBean(e.bean().objectName());
@@ -254,8 +252,7 @@ final class DomainRegistry implements AutoCloseable {
         }
     }
 
-    private void publishNames() {
-        names = byUuid.values().stream().map(e -> e.bean().getName()).toList();
+    private void publish() {
         published = byUuid.values().stream().map(Entry::vcpus).toList();
     }
 
@@ -292,7 +289,7 @@ final class DomainRegistry implements AutoCloseable {
 
     /** Readable from any thread. */
     List<String> names() {
-        return names;
+        return published.stream().map(DomainVcpus::name).toList();
     }
 
     /** Readable from any thread. */

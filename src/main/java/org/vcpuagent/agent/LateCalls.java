@@ -80,10 +80,7 @@ final class LateCalls implements AutoCloseable {
             unanswered.decrementAndGet(); // answered in between: take it
             return await(f, within, fate);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw OwnerExecutor.thrownBy(e, "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();

@@ -67,10 +67,7 @@ final class OwnerExecutor implements OwnerThread, AutoCloseable {
         try {
             return f.get(ANSWER_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException("cannot " + what + ": " + e.getCause(), e.getCause());
+            throw thrownBy(e, "cannot " + what + ": ");
         } catch (TimeoutException e) {
             throw new IllegalStateException("cannot " + what + ": " + name + " did not answer within "
                     + ANSWER_WITHIN.toSeconds() + " s (libvirt is slow to answer it); it will still do it");
@@ -80,15 +77,20 @@ final class OwnerExecutor implements OwnerThread, AutoCloseable {
         }
     }
 
+    /** What the task threw, to throw again on the waiting thread: itself if unchecked, else wrapped. */
+    static RuntimeException thrownBy(ExecutionException e, String prefix) {
+        if (e.getCause() instanceof RuntimeException r) {
+            return r;
+        }
+        return new IllegalStateException(prefix + e.getCause(), e.getCause());
+    }
+
     /** As {@link #await}, without a bound: for the first connection, which may take as long as libvirt needs. */
     <T> T awaitUnbounded(Supplier<T> task) {
         try {
             return executor.submit(task::get).get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw thrownBy(e, "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while connecting", e);
