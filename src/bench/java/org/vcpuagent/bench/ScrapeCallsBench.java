@@ -18,8 +18,8 @@ import java.util.Map;
  */
 final class ScrapeCallsBench {
 
-    /** The JDK HTTP server's dispatcher and client_java's handler threads (comm is cut at 15 characters). */
-    private static final List<String> SERVING_THREADS = List.of("prometheus-http", "HTTP-Dispatcher");
+    /** The JDK HTTP server's dispatcher and the agent's scrape threads (comm is cut at 15 characters). */
+    private static final List<String> SERVING_THREADS = List.of("vcpu-agent-http", "HTTP-Dispatcher");
 
     private record Window(int scrapes, int servingCalls, int otherCalls) {
     }
@@ -56,7 +56,7 @@ final class ScrapeCallsBench {
             a.disconnect();
             without = window(calls, seconds, null, null);
             with = window(calls, seconds, http, url);
-            requireServingThreads(a.pid());
+            calls.requireThreads(SERVING_THREADS);
         }
         Table t = new Table("Window (" + seconds + " s each)", "Scrapes", "libvirt calls by the threads serving /metrics",
                 "libvirt calls by the agent's other threads (its refresh)");
@@ -92,18 +92,5 @@ final class ScrapeCallsBench {
         int serving = LibvirtCallLog.madeBy(calls, SERVING_THREADS);
         int all = calls.values().stream().mapToInt(Integer::intValue).sum();
         return new Window(scrapes, serving, all - serving);
-    }
-
-    /** A count of 0 means something only if the threads it is about exist under the names looked for. */
-    private static void requireServingThreads(long pid) throws IOException {
-        try (var tasks = java.nio.file.Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path t : tasks.toList()) {
-                String comm = java.nio.file.Files.readString(t.resolve("comm")).trim();
-                if (SERVING_THREADS.stream().anyMatch(comm::startsWith)) {
-                    return;
-                }
-            }
-        }
-        throw new IllegalStateException("no thread of process " + pid + " is named " + SERVING_THREADS);
     }
 }

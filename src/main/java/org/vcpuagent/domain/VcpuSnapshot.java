@@ -53,10 +53,14 @@ public record VcpuSnapshot(int count, int maxVcpus, List<Vcpu> vcpus, long taken
 
     /** The vCPU numbered {@code number}, if it is online in this snapshot. */
     public Optional<Vcpu> vcpu(int number) {
-        // A plain loop: a scrape reads every attribute of every vCPU bean, and each read comes here.
-        for (Vcpu v : vcpus) {
-            if (v.number() == number) {
-                return Optional.of(v);
+        // An indexed loop, no iterator: every vCPU bean read and every vCPU of every snapshot comes here.
+        // Numbers are usually positions (vCPUs 0..n-1 online), so look there first.
+        if (number >= 0 && number < vcpus.size() && vcpus.get(number).number() == number) {
+            return Optional.of(vcpus.get(number));
+        }
+        for (int i = 0; i < vcpus.size(); i++) {
+            if (vcpus.get(i).number() == number) {
+                return Optional.of(vcpus.get(i));
             }
         }
         return Optional.empty();

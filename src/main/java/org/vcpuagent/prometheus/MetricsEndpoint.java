@@ -1,32 +1,45 @@
 package org.vcpuagent.prometheus;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import io.prometheus.jmx.JmxCollector;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.vcpuagent.common.NamedDaemonThreads;
 
 import javax.management.MalformedObjectNameException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
- * The agent's Prometheus endpoint, {@code http://HOST:PORT/metrics}: client_java's HTTP server over one
- * registry with the agent's {@link VcpuMetrics} (every {@code libvirt_domain_*} sample, from the snapshots),
- * jmx_exporter's collector with its rules file (the Host beans' {@code libvirt_up}, and whatever other MBeans
- * an operator adds rules for), and the JVM's own metrics. Started and stopped with the agent.
+ * The agent's Prometheus endpoint, {@code http://HOST:PORT/metrics}: the JDK's HTTP server with the agent's
+ * {@link ScrapeHandler}, which writes every {@code libvirt_domain_*} sample from the snapshots
+ * ({@link VcpuMetrics}) and then the registry's families: jmx_exporter's collector with its rules file (whatever
+ * MBeans an operator adds rules for; none by default) and the JVM's own metrics. {@code /-/healthy} answers
+ * while the endpoint serves. Started and stopped with the agent.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
     /** The rules shipped in config/, also inside the jar for an agent started without that folder. */
     static final String BUILT_IN_RULES = "jmx_exporter.yaml";
+    /** Scrapes served at once; more wait their turn. Two: Prometheus and one person with curl. */
+    static final int SERVING_THREADS = 2;
+    static final String THREAD_NAME = "vcpu-agent-http";
 
-    private final HTTPServer server;
+    private final HttpServer server;
+    private final ExecutorService threads;
     private final String host;
 
-    private MetricsEndpoint(HTTPServer server, String host) {
+    private MetricsEndpoint(HttpServer server, ExecutorService threads, String host) {
         this.server = server;
+        this.threads = threads;
         this.host = host;
     }
 
@@ -41,13 +54,32 @@ public final class MetricsEndpoint implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         JvmMetrics.builder().register(registry);
         jmxCollector(rules).register(registry);
-        registry.register(new VcpuMetrics(sources, affinityPerCpu));
+        ScrapeHandler scrapes = new ScrapeHandler(new VcpuMetrics(sources, affinityPerCpu), registry);
+        HttpServer server;
         try {
-            return new MetricsEndpoint(HTTPServer.builder().hostname(host).port(port).registry(registry)
-                    .buildAndStart(), host);
+            server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot serve Prometheus metrics on " + host + ":" + port + ": "
                     + e.getMessage() + " (prometheus.host, prometheus.port): give a free port", e);
+        }
+        server.createContext("/metrics", scrapes);
+        server.createContext("/-/healthy", exchange -> text(exchange, 200, "vcpu-agent's metrics are served.\n"));
+        server.createContext("/", exchange -> text(exchange, exchange.getRequestURI().getPath().equals("/") ? 200 : 404,
+                "vcpu-agent: the Prometheus metrics are at /metrics\n"));
+        ExecutorService threads = Executors.newFixedThreadPool(SERVING_THREADS, new NamedDaemonThreads(THREAD_NAME));
+        server.setExecutor(threads);
+        server.start();
+        return new MetricsEndpoint(server, threads, host);
+    }
+
+    private static void text(HttpExchange exchange, int status, String text) throws IOException {
+        try (exchange) {
+            byte[] body = text.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
         }
     }
 
@@ -72,11 +104,12 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** Where the metrics are served; the port is the one bound, also when 0 asked for any free one. */
     public String address() {
         String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
-        return "http://" + h + ":" + server.getPort() + "/metrics";
+        return "http://" + h + ":" + server.getAddress().getPort() + "/metrics";
     }
 
     @Override
     public void close() {
-        server.close();
+        server.stop(0);
+        threads.shutdownNow();
     }
 }

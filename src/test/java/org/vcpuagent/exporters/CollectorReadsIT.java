@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CollectorReadsIT {
 
     /** The threads that answer JMX and HTTP clients (comm is cut at 15 characters). */
-    private static final List<String> SERVING = List.of("RMI TCP Connect", "prometheus-http", "HTTP-Dispatcher");
+    private static final List<String> SERVING = List.of("RMI TCP Connect", "vcpu-agent-http", "HTTP-Dispatcher");
     private static final ObjectName DOMAIN = JmxNames.parse("libvirt.vcpu:type=Domain,name=test");
     private static final ObjectName HOST = JmxNames.parse("libvirt.vcpu:type=Host");
 
@@ -50,6 +50,7 @@ class CollectorReadsIT {
                 readAsCollectorsDo(jmx, vcpus, metrics);
             }
             Thread.sleep(300);
+            calls.requireThreads(SERVING);
             Map<String, Integer> collectorCalls = calls.callsByThreadSince(from);
             assertTrue(collectorCalls.keySet().stream().noneMatch(CollectorReadsIT::serving),
                     "libvirt calls made for collectors' reads, by thread: " + collectorCalls);

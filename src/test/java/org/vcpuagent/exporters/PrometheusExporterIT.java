@@ -11,7 +11,13 @@ import org.vcpuagent.testsupport.TestDomain;
 import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -21,6 +27,7 @@ import java.net.Socket;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -276,5 +283,58 @@ class PrometheusExporterIT {
                         "libvirt_domain_vcpu_halted", "libvirt_domain_vcpu_affinity_cpus",
                         "libvirt_domain_stats_age_seconds", "libvirt_domain_stats_stale",
                         "libvirt_domain_vcpu_unplug_pending").contains(x.name())));
+    }
+
+    /** Prometheus 2.42's own request headers: it prefers OpenMetrics and asks for gzip. */
+    static final String PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+            + "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+    @Test
+    void aScrapeAsPrometheusAsksIsGzippedTextWithTheSameSamples() throws Exception {
+        HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics))
+                .header("Accept", PROMETHEUS_ACCEPT).header("Accept-Encoding", "gzip").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode());
+        assertEquals(Optional.of("gzip"), r.headers().firstValue("Content-Encoding"));
+        assertEquals(Optional.of("text/plain; version=0.0.4; charset=utf-8"), r.headers().firstValue("Content-Type"));
+        String text;
+        try (var in = new GZIPInputStream(new ByteArrayInputStream(r.body()))) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(r.body().length * 4 < text.length(), "gzip shrinks the text: " + r.body().length + " of " + text.length());
+        assertEquals(series(Scrape.of(metrics)), series(Scrape.parse(text)));
+    }
+
+    /** Each sample's name and labels: the values run on between two scrapes. */
+    private static java.util.Set<String> series(Scrape s) {
+        return s.samples().stream().filter(x -> x.name().startsWith("libvirt_"))
+                .map(x -> x.name() + x.labels()).collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Test
+    void nameInTheQueryKeepsOnlyTheNamedFamilies() throws Exception {
+        Scrape s = Scrape.of(metrics + "?name[]=libvirt_domain_vcpu_current&name[]=libvirt_domain_vcpu_time_seconds_total"
+                + "&name%5B%5D=jvm_threads_current");
+        assertEquals(java.util.Set.of("libvirt_domain_vcpu_current", "libvirt_domain_vcpu_time_seconds_total",
+                "jvm_threads_current"), s.samples().stream().map(Scrape.Sample::name).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(2.0, s.require("libvirt_domain_vcpu_current", "domain", "test"));
+    }
+
+    @Test
+    void onlyGetAndHeadAreServed() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(metrics))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode());
+        assertEquals(Optional.of("GET, HEAD"), post.headers().firstValue("Allow"));
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(metrics))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
+        HttpResponse<String> healthy = http.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + "/-/healthy")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, healthy.statusCode());
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/nothing")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
     }
 }

@@ -5,7 +5,9 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,6 +66,25 @@ public final class LibvirtCallLog {
             }
         }
         return out;
+    }
+
+    /**
+     * A count of 0 calls means something only if the threads it is about exist under the names looked for:
+     * throws unless each of {@code threadPrefixes} starts the name of one of the process's threads now.
+     */
+    public void requireThreads(Iterable<String> threadPrefixes) throws IOException {
+        List<String> comms = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                comms.add(Files.readString(t.resolve("comm")).trim());
+            }
+        }
+        for (String p : threadPrefixes) {
+            if (comms.stream().noneMatch(c -> c.startsWith(p))) {
+                throw new IllegalStateException("no thread of process " + pid + " has a name starting with '" + p
+                        + "' (comm is cut at 15 characters); its threads: " + comms);
+            }
+        }
     }
 
     /** How many of {@code calls} were made by threads whose name starts with one of {@code threadPrefixes}. */
