@@ -136,20 +136,6 @@ final class TextOutput {
         return this;
     }
 
-    /** A value that need not be whole, as Java prints a double ({@code NaN}, {@code +Inf} as the format spells them). */
-    TextOutput decimal(double v) throws IOException {
-        if (Double.isNaN(v)) {
-            return ascii("NaN");
-        }
-        if (Double.isInfinite(v)) {
-            return ascii(v > 0 ? "+Inf" : "-Inf");
-        }
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return integer((long) v);
-        }
-        return ascii(Double.toString(v));
-    }
-
     /** {@code name="value"}, the value escaped as the format asks, as UTF-8 bytes to keep and reuse. */
     static byte[] labelPair(String name, String value) {
         StringBuilder b = new StringBuilder(name.length() + value.length() + 4).append(name).append("=\"");
