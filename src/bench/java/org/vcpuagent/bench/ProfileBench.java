@@ -7,12 +7,11 @@ import org.vcpuagent.libvirt.Domain;
 import org.vcpuagent.libvirt.DomainStatsReader;
 import org.vcpuagent.libvirt.TestLibvirt;
 import org.vcpuagent.model.HostInfo;
+import org.vcpuagent.testsupport.LibvirtCallLog;
 
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,8 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where the time goes: how many libvirt API calls the agent makes per {@code Vcpus} read and per refresh
@@ -31,8 +28,6 @@ import java.util.regex.Pattern;
  */
 final class ProfileBench {
 
-    /** libvirt logs each public API entry as {@code ... debug : virDomainGetVcpus:NNN : dom=...}. */
-    private static final Pattern API = Pattern.compile(" debug : (vir[A-Za-z]+):\\d+ : ");
     /** API calls that libvirt answers from the client-side object, without a round trip to libvirtd. */
     static final Set<String> LOCAL = Set.of("virDomainFree", "virDomainGetName", "virDomainGetUUIDString",
             "virDomainGetUUID", "virDomainRef", "virConnectRef");
@@ -172,20 +167,8 @@ final class ProfileBench {
     }
 
     static Map<String, Double> countFrom(Path log, long from, int reps) throws IOException {
-        Map<String, Integer> counts = new TreeMap<>();
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            f.seek(from);
-            byte[] rest = new byte[(int) (f.length() - from)];
-            f.readFully(rest);
-            for (String line : new String(rest, StandardCharsets.ISO_8859_1).split("\n")) {
-                Matcher m = API.matcher(line);
-                if (m.find()) {
-                    counts.merge(m.group(1), 1, Integer::sum);
-                }
-            }
-        }
         Map<String, Double> out = new LinkedHashMap<>();
-        counts.forEach((k, v) -> out.put(k, v / (double) reps));
+        LibvirtCallLog.callsSince(log, from).forEach((k, v) -> out.put(k, v / (double) reps));
         return out;
     }
 

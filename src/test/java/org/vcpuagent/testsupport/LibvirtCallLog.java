@@ -40,6 +40,28 @@ public final class LibvirtCallLog {
         return Files.size(file);
     }
 
+    /** The calls logged since {@code from}, counted by call whichever thread made them (the log of any process). */
+    public static Map<String, Integer> callsSince(Path file, long from) throws IOException {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (String line : linesSince(file, from)) {
+            Matcher m = CALL.matcher(line);
+            if (m.find()) {
+                out.merge(m.group(2), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    private static String[] linesSince(Path file, long from) throws IOException {
+        byte[] rest;
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            f.seek(from);
+            rest = new byte[(int) (f.length() - from)];
+            f.readFully(rest);
+        }
+        return new String(rest, StandardCharsets.ISO_8859_1).split("\n");
+    }
+
     /**
      * The calls logged since {@code from}, counted as "thread name: call", thread names from
      * /proc/PID/task/TID/comm as they are now (cut at 15 characters; "thread N (ended)" for one gone).
@@ -51,14 +73,8 @@ public final class LibvirtCallLog {
                 names.put(t.getFileName().toString(), Files.readString(t.resolve("comm")).trim());
             }
         }
-        byte[] rest;
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            f.seek(from);
-            rest = new byte[(int) (f.length() - from)];
-            f.readFully(rest);
-        }
         Map<String, Integer> out = new HashMap<>();
-        for (String line : new String(rest, StandardCharsets.ISO_8859_1).split("\n")) {
+        for (String line : linesSince(file, from)) {
             Matcher m = CALL.matcher(line);
             if (m.find()) {
                 out.merge(names.getOrDefault(m.group(1), "thread " + m.group(1) + " (ended)") + ": " + m.group(2), 1,
