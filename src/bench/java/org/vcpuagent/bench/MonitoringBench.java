@@ -53,49 +53,54 @@ final class MonitoringBench {
         r.text("""
                 libvirt's test driver with a node XML of N running domains of 8 vCPUs (as in the scale part). \
                 The agent: `scripts/vcpu-agent --uri test:///…/nodeN.xml --prometheus-port P` with the shipped \
-                `config/jmx_exporter.yaml` (the agent's own endpoint: its snapshot collector writes `libvirt_up` and every \
-                domain's and vCPU's samples; jmx_exporter's collector exports no MBean by default); beside it, Debian's `prometheus-libvirt-exporter` 0.2.0 \
+                `config/jmx_exporter.yaml` (the agent's own endpoint: it writes `libvirt_up` and every domain's and \
+                vCPU's samples itself; jmx_exporter's collector exports no MBean by default); beside it, Debian's `prometheus-libvirt-exporter` 0.2.0 \
                 (`--libvirt.uri test:///…/nodeN.xml`) on the same file. After the warm-up both are scraped in \
                 turn (A B A B …) with one HTTP client; **wall** is the GET with its whole body, **CPU** the \
-                exporting process's utime + stime across that scrape (`/proc/PID/stat`, clock-tick resolution), \
+                exporting process's utime + stime across that scrape (`/proc/PID/stat`, in clock ticks of 10 ms: the \
+                mean of the scrapes, where a median would be a whole number of ticks), \
                 **samples** the sample lines of one scrape. The agent's **idle CPU** is its process over a window \
                 without scrapes (its own refresh: snapshots, looks, statistics); the share at a 15 s scrape \
                 interval is idle + CPU per scrape ÷ 15 s, an estimate for the agent's first minutes. At 1000 domains \
                 (full runs) the whole agent process is then also measured as Prometheus would load it: scraped \
-                every 15 s for 120 s, then its CPU over 180 s more of that (refresh, scrapes, JIT and GC \
-                together). The load average is recorded before each size.""");
+                every 15 s with Prometheus's request headers (gzip) for 120 s, then its CPU over 180 s more of \
+                that (refresh, scrapes, JIT and GC together). The load average is recorded before each size.""");
         if (!Files.isExecutable(Path.of(LIBVIRT_EXPORTER))) {
             r.text("**Not measured:** " + LIBVIRT_EXPORTER + " is missing (`scripts/install-deps.sh --tests` installs it).");
             return;
         }
-        List<Integer> sizes = ctx.quick ? List.of(100) : List.of(100, 1000);
+        List<Integer> sizes = ctx.quick ? List.of(10, 100) : List.of(10, 100, 300, 1000);
         List<Row> rows = new ArrayList<>();
         for (int n : sizes) {
             r.load("monitoring, before " + n + " domains");
             rows.addAll(measure(ctx, n));
         }
-        Table t = new Table("Domains", "Exporter", "Scrape wall (median, min – max)", "CPU per scrape (median)", "Scrapes",
+        Table t = new Table("Domains", "Exporter", "Scrape wall (median, min – max)", "CPU per scrape (mean)", "Scrapes",
                 "Samples", "of them per vCPU (labelled vcpu)", "Idle CPU", "CPU at a 15 s interval (idle + scrape ÷ 15 s)",
                 "Whole agent scraped every 15 s, measured over " + CADENCE_WINDOW_S + " s (after " + CADENCE_WARM_UP_S
                         + " s more at that cadence)");
         for (Row row : rows) {
-            double atInterval = row.idleCpuPct + 100 * row.cpu.median() / 1000 / SCRAPE_INTERVAL_S;
-            t.row(row.domains, row.label, row.wall.median(true) + " (" + row.wall.range() + ")", row.cpu.median(true),
+            double atInterval = row.idleCpuPct + 100 * row.cpu.mean() / 1000 / SCRAPE_INTERVAL_S;
+            t.row(row.domains, row.label, row.wall.median(true) + " (" + row.wall.range() + ")", Stats.time(row.cpu.mean()),
                     row.wall.n(), row.samples, row.vcpuSamples,
                     Double.isNaN(row.idleCpuPct) ? "–" : String.format("%.2f %%", row.idleCpuPct),
                     Double.isNaN(row.idleCpuPct) ? "–" : String.format("%.2f %% of one core", atInterval),
                     Double.isNaN(row.cadenceCpuPct) ? "–" : String.format("%.2f %% of one core", row.cadenceCpuPct));
         }
         r.table(t);
+        curve(r, rows);
         for (int i = 0; i + 1 < rows.size(); i += 2) {
             Row agent = rows.get(i);
             Row debian = rows.get(i + 1);
             r.target("Scrape of the agent at " + agent.domains + " domains vs prometheus-libvirt-exporter",
                     "no more wall and CPU", "wall " + agent.wall.median(true) + " vs " + debian.wall.median(true) + ", CPU "
-                            + agent.cpu.median(true) + " vs " + debian.cpu.median(true),
-                    agent.wall.median() <= debian.wall.median() && agent.cpu.median() <= debian.cpu.median());
+                            + Stats.time(agent.cpu.mean()) + " vs " + Stats.time(debian.cpu.mean()),
+                    agent.wall.median() <= debian.wall.median() && agent.cpu.mean() <= debian.cpu.mean());
+            if (agent.domains < 100) {
+                continue; // the targets are given at 100 and 1000 domains; 10 and 300 draw the curve
+            }
             if (agent.domains == 1000) {
-                double estimate = agent.idleCpuPct + 100 * agent.cpu.median() / 1000 / SCRAPE_INTERVAL_S;
+                double estimate = agent.idleCpuPct + 100 * agent.cpu.mean() / 1000 / SCRAPE_INTERVAL_S;
                 boolean measured = !Double.isNaN(agent.cadenceCpuPct);
                 double pct = measured ? agent.cadenceCpuPct : estimate;
                 r.target("The whole agent at 1000 domains, scraped every 15 s", "≤ 2 % of one core",
@@ -105,6 +110,24 @@ final class MonitoringBench {
             }
         }
         ScrapeCallsBench.run(ctx);
+    }
+
+    /**
+     * CPU per scrape against the number of domains, both exporters on one scale: how each grows, which two sizes
+     * alone cannot show.
+     */
+    private static void curve(Report r, List<Row> rows) {
+        double most = rows.stream().mapToDouble(x -> x.cpu.mean()).max().orElse(1);
+        StringBuilder b = new StringBuilder("CPU per scrape (mean), one # per " + String.format("%.1f", most / 50)
+                + " ms\n");
+        for (Row row : rows) {
+            int bars = (int) Math.round(50 * row.cpu.mean() / Math.max(most, 1e-9));
+            b.append(String.format("%5d domains  %-13s %-50s %7.1f ms  (%.3f ms per domain)%n", row.domains,
+                    row.label.startsWith("vcpu-agent") ? "vcpu-agent" : "libvirt-exp.", "#".repeat(bars),
+                    row.cpu.mean(), row.cpu.mean() / row.domains));
+        }
+        r.text("How the scrape's CPU grows with the domains (each size measured as above, in this run):");
+        r.code(b.toString());
     }
 
     private static List<Row> measure(Context ctx, int n) throws Exception {
@@ -137,7 +160,7 @@ final class MonitoringBench {
             Stats dCpu = new Stats("debian cpu");
             String aText = "";
             String dText = "";
-            for (int i = 0; i < ctx.reps(10, 5); i++) {
+            for (int i = 0; i < ctx.reps(20, 5); i++) {
                 aText = timed(http, a, aWall, aCpu);
                 dText = timed(http, d, dWall, dCpu);
             }
@@ -182,6 +205,17 @@ final class MonitoringBench {
         return r.body();
     }
 
+    /** Prometheus 2.42's own request: it prefers OpenMetrics and asks for gzip, which the exporter then pays for. */
+    private static void scrapeAsPrometheus(HttpClient http, String url) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
+                .header("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                        + "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+                .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(url + " answered " + r.statusCode());
+        }
+    }
+
     private static String timed(HttpClient http, Exporter e, Stats wall, Stats cpu) throws IOException, InterruptedException {
         Path stat = Path.of("/proc", String.valueOf(e.pid), "stat");
         long c0 = AgentProcess.cpuTicks(stat);
@@ -206,7 +240,7 @@ final class MonitoringBench {
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
-            scrape(http, a.url);
+            scrapeAsPrometheus(http, a.url);
         }
         long rest = end - System.nanoTime();
         if (rest > 0) {

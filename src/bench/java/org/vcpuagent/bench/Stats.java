@@ -39,6 +39,11 @@ final class Stats {
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
+    /** The mean: for figures read in coarse steps (CPU in clock ticks), where a median would be one of the steps. */
+    double mean() {
+        return ms.isEmpty() ? Double.NaN : ms.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
     double min() {
         return ms.isEmpty() ? Double.NaN : Collections.min(ms);
     }
