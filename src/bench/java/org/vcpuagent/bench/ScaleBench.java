@@ -56,7 +56,7 @@ final class ScaleBench {
                 runs as its own process, started by the launcher as a user starts it: `scripts/vcpu-agent --uri \
                 test:///…/nodeN.xml --jmx-port 0 --refresh-interval 2s`, so with the launcher's default JVM options \
                 (`JAVA_OPTS` unset: `-XX:+UseSerialGC -Xms8m -Xmx128m -XX:MaxMetaspaceSize=64m \
-                -XX:ReservedCodeCacheSize=32m -Xss512k`).
+                -XX:ReservedCodeCacheSize=32m -Xss512k -XX:PerfDataSamplingInterval=1000`).
 
                 - **Start → registered**: from spawning the JVM to the agent printing `vcpu-agent connected to …`, \
                 which it does after its first refresh has registered every bean (checked: `DomainCount` = N). \
