@@ -55,12 +55,18 @@ public final class MetricsEndpoint implements AutoCloseable {
         JvmMetrics.builder().register(registry);
         jmxCollector(rules).register(registry);
         ScrapeHandler scrapes = new ScrapeHandler(new VcpuMetrics(sources, affinityPerCpu), registry);
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("prometheus.host '" + host + "' does not resolve to an address: give "
+                    + "a name or address of this host, such as 127.0.0.1 (the default)");
+        }
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 16);
+            server = HttpServer.create(address, 16);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot serve Prometheus metrics on " + host + ":" + port + ": "
-                    + e.getMessage() + " (prometheus.host, prometheus.port): give a free port", e);
+                    + e.getMessage() + " (prometheus.host, prometheus.port): give a port nothing else listens on, "
+                    + "on an address of this host", e);
         }
         server.createContext("/metrics", scrapes);
         server.createContext("/-/healthy", exchange -> text(exchange, 200, "vcpu-agent's metrics are served.\n"));

@@ -166,6 +166,25 @@ class LauncherIT {
         assertTrue(j.output().contains("jolokia.port 'http' is not allowed"), j.output());
     }
 
+    /** A Prometheus address the agent cannot serve on is named, with what to give instead, and the agent does not run. */
+    @Test
+    void aMetricsPortInUseOrAHostThatDoesNotResolveStopsTheStart() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            AgentProcess.Result r = AgentProcess.runLauncher("--jmx-insecure", "true", "--jmx-port", "0",
+                    "--prometheus-port", String.valueOf(taken.getLocalPort()));
+            assertTrue(r.exitCode() != 0, r.output());
+            assertTrue(r.output().contains("error: cannot serve Prometheus metrics on 127.0.0.1:" + taken.getLocalPort()
+                    + ": Address already in use (prometheus.host, prometheus.port): give a port nothing else listens on"),
+                    r.output());
+            assertFalse(r.output().contains("Connect with"), r.output());
+        }
+        AgentProcess.Result h = AgentProcess.runLauncher("--jmx-insecure", "true", "--jmx-port", "0",
+                "--prometheus-port", "9876", "--prometheus-host", "nosuch.invalid");
+        assertTrue(h.exitCode() != 0, h.output());
+        assertTrue(h.output().contains("error: prometheus.host 'nosuch.invalid' does not resolve to an address: give a "
+                + "name or address of this host, such as 127.0.0.1 (the default)"), h.output());
+    }
+
     /** The jar checks every setting before the agent's JVM starts: a bad one ends the launcher with status 2. */
     @Test
     void aBadSettingOfTheAgentEndsTheLauncherBeforeTheAgentStarts() throws Exception {
