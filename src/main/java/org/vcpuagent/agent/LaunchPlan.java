@@ -5,6 +5,7 @@ import org.vcpuagent.common.SecretFiles;
 import org.vcpuagent.jmx.ReadOnlyRegistry;
 import org.vcpuagent.jolokia.JolokiaAuthenticator;
 import org.vcpuagent.jolokia.JolokiaUsers;
+import org.vcpuagent.prometheus.MetricsEndpoint;
 
 import java.io.PrintStream;
 import java.net.URISyntaxException;
@@ -117,6 +118,8 @@ public final class LaunchPlan {
             java.addAll(jolokia(config));
         }
         java.add("-Dlogback.configurationFile=" + layout.home().resolve("config/logback.xml"));
+        // Before any Java agent can load the JDK's HTTP server (Jolokia's), which reads it once: see MetricsEndpoint.
+        java.add("-D" + MetricsEndpoint.NO_DELAY_PROPERTY + "=true");
         java.add("-jar");
         java.add(layout.jar().toString());
         java.add("--config=" + config.configFile());

@@ -32,6 +32,13 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** Scrapes served at once; more wait their turn. Two: Prometheus and one person with curl. */
     static final int SERVING_THREADS = 2;
     static final String THREAD_NAME = "vcpu-agent-http";
+    /**
+     * The JDK's HTTP server sets TCP_NODELAY on its connections only with this property, read once when the
+     * server is first used. Without it the end of a streamed scrape can wait for the scraper's delayed ACK
+     * (Nagle's algorithm), which made small scrapes take tens of milliseconds of wall time for a few of CPU.
+     * The launcher gives it on the command line; {@link #start} sets it when nothing did.
+     */
+    public static final String NO_DELAY_PROPERTY = "sun.net.httpserver.nodelay";
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -51,6 +58,9 @@ public final class MetricsEndpoint implements AutoCloseable {
      */
     public static MetricsEndpoint start(String host, int port, Path rules, List<SnapshotSource> sources,
                                         boolean affinityPerCpu) {
+        if (System.getProperty(NO_DELAY_PROPERTY) == null) {
+            System.setProperty(NO_DELAY_PROPERTY, "true");
+        }
         PrometheusRegistry registry = new PrometheusRegistry();
         JvmMetrics.builder().register(registry);
         jmxCollector(rules).register(registry);

@@ -68,7 +68,8 @@ class LaunchPlanTest {
         List<String> java = plan("--jmx-port", "0", "--refresh-interval=1m");
         List<String> expected = new java.util.ArrayList<>(LaunchPlan.SMALL_FOOTPRINT);
         expected.add(org.vcpuagent.jmx.ReadOnlyRegistry.OPENS);
-        expected.addAll(List.of("-Dlogback.configurationFile=" + HOME.resolve("config/logback.xml"), "-jar",
+        expected.addAll(List.of("-Dlogback.configurationFile=" + HOME.resolve("config/logback.xml"),
+                "-Dsun.net.httpserver.nodelay=true", "-jar",
                 jar.toString(), "--config=" + config, "--jmx-port=0", "--refresh-interval=1m"));
         assertEquals(expected, java);
         assertEquals("", warnings.toString(StandardCharsets.UTF_8));
