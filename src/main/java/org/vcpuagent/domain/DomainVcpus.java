@@ -313,6 +313,15 @@ public final class DomainVcpus implements AutoCloseable {
         return domain.ioThreads();
     }
 
+    /**
+     * Each IOThread's affinity, for the owner's looks: libvirt asks QEMU for them under the domain's job, so the owner
+     * waits a bounded time. Empty when QEMU is not asked (it keeps calls waiting, or a question to it is out) or does
+     * not answer in time; owner thread.
+     */
+    public Optional<Map<Integer, CpuMap>> ioThreadsUnlessHeld() {
+        return domain.ioThreadsBounded();
+    }
+
     public void pinIoThread(int id, CpuMap cpus) {
         byte[] map = cpus.toBytes(host.get().mapLength());
         change("pin IOThread " + id + " of domain '" + name() + "'", () -> domain.pinIoThread(id, map));
@@ -469,15 +478,11 @@ public final class DomainVcpus implements AutoCloseable {
             return qemuLate;
         }
         String unanswered = domain.qemuUnanswered();
-        return unanswered != null ? unanswered : Lateness.ofStatistics(stats.ageMillis());
-    }
-
-    /**
-     * Whether this domain's QEMU keeps a call waiting, as the last snapshot found: calls that need its job or its
-     * QEMU (IOThreads, QEMU's own vCPU list) would wait for libvirt's 30 s, so the owner does not make them.
-     */
-    public boolean qemuLate() {
-        return qemuLate != null;
+        if (unanswered != null) {
+            return unanswered;
+        }
+        String notAsked = domain.qemuVcpusNotAsked();
+        return notAsked != null ? notAsked : Lateness.ofStatistics(stats.ageMillis());
     }
 
     /**

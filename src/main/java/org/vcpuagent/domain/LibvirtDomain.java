@@ -13,6 +13,7 @@ import org.vcpuagent.model.VcpuInfo;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -144,6 +145,14 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
         return qemu.vcpus(() -> QemuMonitor.queryCpusFast(domain), qemuKeepsWaiting);
     }
 
+    /**
+     * The IOThreads asked by the owner: libvirt takes the domain's job and asks QEMU. Empty when not asked (a question
+     * to QEMU is out, or QEMU is known to keep calls waiting) or not answered in time.
+     */
+    Optional<Map<Integer, CpuMap>> ioThreadsBounded() {
+        return qemu.other("virDomainGetIOThreadInfo", this::ioThreads, qemuKeepsWaiting);
+    }
+
     /** What the owner found of whether QEMU keeps calls waiting (libvirt's control info): null when it answers. */
     void qemuKeepsWaiting(String reason) {
         qemuKeepsWaiting = reason;
@@ -152,6 +161,11 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
     /** As the owner last found; null when QEMU answers. Any thread. */
     String qemuKeepsWaitingReason() {
         return qemuKeepsWaiting;
+    }
+
+    /** Why QEMU was not asked for its vCPUs when the owner wanted them (no room); null when it was. Any thread. */
+    String qemuVcpusNotAsked() {
+        return qemu.vcpusNotAsked();
     }
 
     /** Why the owner's question to QEMU is unanswered; null when none is out. Any thread. */

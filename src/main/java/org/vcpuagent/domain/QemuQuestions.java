@@ -8,15 +8,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * One domain's questions to its QEMU monitor ({@code query-cpus-fast}), asked through {@link BoundedCalls} so that a
- * QEMU that does not answer holds no owner: the monitor command takes the domain's job and waits for QEMU as long
- * as QEMU takes, or libvirt's 30 s for a job another call holds. At most one question per domain is out at a time,
- * and none is asked while the domain's QEMU is known to keep calls waiting. Asked by the owner thread; the time the
- * unanswered question was asked is cleared by the helper thread when it ends.
+ * The owner's calls that take one domain's job and ask its QEMU ({@code query-cpus-fast} through the monitor,
+ * {@code virDomainGetIOThreadInfo}), asked through {@link BoundedCalls} so that a QEMU that does not answer holds no
+ * owner: such a call waits for QEMU as long as QEMU takes, or libvirt's 30 s for a job another call holds. At most one
+ * question per domain is out at a time, and none is asked while the domain's QEMU is known to keep calls waiting.
+ * Asked by the owner thread; the question still out is cleared by the helper thread when it ends.
  */
 final class QemuQuestions {
 
@@ -27,12 +26,21 @@ final class QemuQuestions {
      * own wait for the domain's job.
      */
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(2);
-    private static final long NONE = Long.MIN_VALUE;
+    static final String QUERY_CPUS = "query-cpus-fast";
+
+    /** A question not answered in time: which, and when it was asked (System.nanoTime). */
+    private record Out(String question, long askedAt) {
+    }
 
     private final String domainName;
     private final BoundedCalls calls;
-    /** When the question still out was asked (System.nanoTime); {@link #NONE} when none is out. */
-    private final AtomicLong unansweredSince = new AtomicLong(NONE);
+    /** The question still out, or null; set by the owner, cleared by the helper that ran it when it ends. */
+    private volatile Out out;
+    /**
+     * Why QEMU's vCPUs were not asked for when the owner last wanted them, for lack of room (another domain's question
+     * is out); null when they were asked. Written by the owner, read by any thread.
+     */
+    private volatile String vcpusNotAsked;
 
     QemuQuestions(String domainName, BoundedCalls calls) {
         this.domainName = domainName;
@@ -40,57 +48,96 @@ final class QemuQuestions {
     }
 
     /**
-     * Asks QEMU for its vCPUs, unless a question is still out or {@code knownLate} says why QEMU would not answer.
+     * QEMU's vCPUs, unless a question is still out or {@code knownLate} says why QEMU would not answer.
      *
      * @param knownLate why the domain's QEMU is known to keep calls waiting (libvirt's control info), or null
      */
     QemuAnswer vcpus(Supplier<List<QemuVcpu>> query, String knownLate) {
-        String out = unanswered();
-        if (out != null) {
-            return QemuAnswer.late(out);
+        String notAsked = whyNotAsked(QUERY_CPUS, knownLate);
+        vcpusNotAsked = notAsked != null && !calls.hasRoom() && out == null ? notAsked : null;
+        if (notAsked != null) {
+            return QemuAnswer.late(notAsked);
         }
-        if (knownLate != null) {
-            return QemuAnswer.late("QEMU was not asked (query-cpus-fast) because " + knownLate);
-        }
-        if (!calls.hasRoom()) {
-            return QemuAnswer.late("QEMU was not asked (query-cpus-fast): another domain's QEMU has not answered "
-                    + "the agent's question yet, and one question is asked at a time");
-        }
-        long asked = System.nanoTime();
-        // Set before the question goes out: its late end, which clears it, may come before the owner stops waiting.
-        unansweredSince.set(asked);
         Optional<List<QemuVcpu>> answer;
         try {
-            answer = calls.call("query-cpus-fast of domain '" + domainName + "'", query, ANSWER_WITHIN,
-                    late -> {
-                        unansweredSince.set(NONE);
-                        LOG.info("domain {}: QEMU answered query-cpus-fast {} s after it was asked{}", domainName,
-                                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked),
-                                late.isPresent() ? "" : ", with an error");
-                    });
+            answer = ask(QUERY_CPUS, query);
         } catch (RuntimeException e) {
-            unansweredSince.set(NONE);
             return QemuAnswer.UNAVAILABLE;
         }
         if (answer.isPresent()) {
-            unansweredSince.set(NONE);
             return QemuAnswer.of(answer.get());
         }
-        LOG.warn("domain {}: QEMU has not answered query-cpus-fast within {} s; its vCPU count and set stay as QEMU "
-                + "last gave them, and it is not asked again until it answers", domainName, ANSWER_WITHIN.toSeconds());
         String why = unanswered();
-        return QemuAnswer.late(why != null ? why : "QEMU answered query-cpus-fast only after the "
+        return QemuAnswer.late(why != null ? why : "QEMU answered " + QUERY_CPUS + " only after the "
                 + ANSWER_WITHIN.toSeconds() + " s the agent waits");
+    }
+
+    /**
+     * Another question's answer; empty when it is not asked (a question is out, QEMU is known to keep calls waiting)
+     * or not answered in time.
+     *
+     * @throws DomainCallException libvirt's refusal, in time
+     */
+    <T> Optional<T> other(String question, Supplier<T> call, String knownLate) {
+        return whyNotAsked(question, knownLate) != null ? Optional.empty() : ask(question, call);
+    }
+
+    private String whyNotAsked(String question, String knownLate) {
+        String pending = unanswered();
+        if (pending != null) {
+            return pending;
+        }
+        if (knownLate != null) {
+            return "QEMU was not asked (" + question + ") because " + knownLate;
+        }
+        if (!calls.hasRoom()) {
+            return "QEMU was not asked (" + question + "): another domain's QEMU has not answered the agent's "
+                    + "question yet, and one question is asked at a time";
+        }
+        return null;
+    }
+
+    private <T> Optional<T> ask(String question, Supplier<T> call) {
+        Out asked = new Out(question, System.nanoTime());
+        // Set before the question goes out: its late end, which clears it, may come before the owner stops waiting.
+        out = asked;
+        Optional<T> answer;
+        try {
+            answer = calls.call(question + " of domain '" + domainName + "'", call, ANSWER_WITHIN, late -> {
+                out = null;
+                LOG.info("domain {}: QEMU answered {} {} s after it was asked{}", domainName, question,
+                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked.askedAt()),
+                        late.isPresent() ? "" : ", with an error");
+            });
+        } catch (RuntimeException e) {
+            out = null;
+            throw e;
+        }
+        if (answer.isPresent()) {
+            out = null;
+        } else {
+            LOG.warn("domain {}: QEMU has not answered {} within {} s; what it gives stays as it last gave it, and it "
+                    + "is not asked again until it answers", domainName, question, ANSWER_WITHIN.toSeconds());
+        }
+        return answer;
+    }
+
+    /** Why QEMU's vCPUs are as it last gave them although this domain's QEMU was not found late; null when not. */
+    String vcpusNotAsked() {
+        return vcpusNotAsked;
     }
 
     /** Why QEMU's answer is missing while a question is out; null when none is. Any thread. */
     String unanswered() {
-        long since = unansweredSince.get();
-        if (since == NONE) {
+        Out o = out;
+        if (o == null) {
             return null;
         }
-        return "QEMU has not answered query-cpus-fast for " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since)
-                + " s (libvirt's vCPU information for this domain is stale, so the agent asks QEMU): its vCPU count "
-                + "and set are as QEMU last gave them";
+        String since = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - o.askedAt()) + " s";
+        return o.question().equals(QUERY_CPUS)
+                ? "QEMU has not answered query-cpus-fast for " + since + " (libvirt's vCPU information for this "
+                    + "domain is stale, so the agent asks QEMU): its vCPU count and set are as QEMU last gave them"
+                : "QEMU has not answered " + o.question() + " for " + since + ": figures that need QEMU are as it "
+                    + "last gave them";
     }
 }
