@@ -4,6 +4,7 @@ import org.vcpuagent.domain.kernel.KernelRead;
 import org.vcpuagent.domain.kernel.KernelVcpu;
 import org.vcpuagent.domain.kernel.ThreadMapBuilder;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.DomainControl;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.HostInfo;
@@ -380,7 +381,7 @@ public final class DomainVcpus implements AutoCloseable {
      * change needs the job, which the waiting call holds, and would only fail after libvirt's 30 s wait for it.
      */
     private void refuseIfHeld(String change) {
-        String why = qemuLateness();
+        String why = qemuLateness(Lateness::ofQemuForChanges);
         if (why == null) {
             why = domain.qemuUnanswered();
         }
@@ -445,7 +446,7 @@ public final class DomainVcpus implements AutoCloseable {
         if (askWhoseQemuHangs || qemuLate != null || domain.qemuUnanswered() != null
                 || now - qemuAskedAt >= Lateness.ASK_QEMU_EVERY_NANOS) {
             qemuAskedAt = now;
-            qemuLate = qemuLateness();
+            qemuLate = qemuLateness(Lateness::ofQemu);
             domain.qemuKeepsWaiting(qemuLate);
         }
         List<VcpuReading> rows = vcpus();
@@ -461,9 +462,9 @@ public final class DomainVcpus implements AutoCloseable {
     }
 
     /** A driver without control info (the test driver) has no QEMU to wait for. Any thread. */
-    private String qemuLateness() {
+    private String qemuLateness(java.util.function.Function<DomainControl, String> reading) {
         try {
-            return Lateness.ofQemu(domain.control());
+            return reading.apply(domain.control());
         } catch (DomainCallException e) {
             if (e.kind() != DomainCallException.Kind.REFUSED) {
                 throw e;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -28,14 +29,20 @@ final class QemuQuestions {
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(2);
     static final String QUERY_CPUS = "query-cpus-fast";
 
-    /** A question not answered in time: which, and when it was asked (System.nanoTime). */
-    private record Out(String question, long askedAt) {
+    /** A question out: which, when it was asked (System.nanoTime), and whether it is late (not answered in time). */
+    private record Out(String question, long askedAt, boolean late) {
+        Out markedLate() {
+            return new Out(question, askedAt, true);
+        }
     }
 
     private final String domainName;
     private final BoundedCalls calls;
-    /** The question still out, or null; set by the owner, cleared by the helper that ran it when it ends. */
-    private volatile Out out;
+    /**
+     * The question out, or null: set by the owner as it asks, and marked late when the owner stops waiting; cleared
+     * by the owner when it is answered in time, or by the helper that ran it when it ends late.
+     */
+    private final AtomicReference<Out> out = new AtomicReference<>();
     /**
      * Why QEMU's vCPUs were not asked for when the owner last wanted them, for lack of room (another domain's question
      * is out); null when they were asked. Written by the owner, read by any thread.
@@ -54,7 +61,7 @@ final class QemuQuestions {
      */
     QemuAnswer vcpus(Supplier<List<QemuVcpu>> query, String knownLate) {
         String notAsked = whyNotAsked(QUERY_CPUS, knownLate);
-        vcpusNotAsked = notAsked != null && !calls.hasRoom() && out == null ? notAsked : null;
+        vcpusNotAsked = notAsked != null && !calls.hasRoom() && unanswered() == null ? notAsked : null;
         if (notAsked != null) {
             return QemuAnswer.late(notAsked);
         }
@@ -98,24 +105,24 @@ final class QemuQuestions {
     }
 
     private <T> Optional<T> ask(String question, Supplier<T> call) {
-        Out asked = new Out(question, System.nanoTime());
+        Out asked = new Out(question, System.nanoTime(), false);
         // Set before the question goes out: its late end, which clears it, may come before the owner stops waiting.
-        out = asked;
+        out.set(asked);
         Optional<T> answer;
         try {
             answer = calls.call(question + " of domain '" + domainName + "'", call, ANSWER_WITHIN, late -> {
-                out = null;
+                out.set(null);
                 LOG.info("domain {}: QEMU answered {} {} s after it was asked{}", domainName, question,
                         TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked.askedAt()),
                         late.isPresent() ? "" : ", with an error");
             });
         } catch (RuntimeException e) {
-            out = null;
+            out.set(null);
             throw e;
         }
         if (answer.isPresent()) {
-            out = null;
-        } else {
+            out.set(null);
+        } else if (out.compareAndSet(asked, asked.markedLate())) {
             LOG.warn("domain {}: QEMU has not answered {} within {} s; what it gives stays as it last gave it, and it "
                     + "is not asked again until it answers", domainName, question, ANSWER_WITHIN.toSeconds());
         }
@@ -127,10 +134,10 @@ final class QemuQuestions {
         return vcpusNotAsked;
     }
 
-    /** Why QEMU's answer is missing while a question is out; null when none is. Any thread. */
+    /** Why QEMU's answer is missing while a question is late; null when none is. Any thread. */
     String unanswered() {
-        Out o = out;
-        if (o == null) {
+        Out o = out.get();
+        if (o == null || !o.late()) {
             return null;
         }
         String since = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - o.askedAt()) + " s";
