@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.vcpuagent.domain.DomainCallException;
 import org.vcpuagent.domain.DomainVcpus;
 import org.vcpuagent.domain.Look;
+import org.vcpuagent.common.NamedDaemonThreads;
 import org.vcpuagent.jmx.HostBean;
 import org.vcpuagent.common.ObjectNames;
 import org.vcpuagent.libvirt.Connection;
@@ -58,6 +59,18 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
     /** libvirt closes the connection after 3 unanswered keepalives 2 s apart. */
     private static final int KEEPALIVE_INTERVAL_S = 2;
     private static final int KEEPALIVE_COUNT = 3;
+    /**
+     * How many of the owner's calls may be left unanswered at once, the bulk statistics and the questions to QEMU:
+     * each holds one of the requests libvirtd serves at once per client (5 by default), and JMX callers need the rest.
+     */
+    static final int BULK_UNANSWERED = 2;
+    static final int QEMU_UNANSWERED = 1;
+    /**
+     * How long stopping waits for the owner thread to end its task, and then for the calls still in libvirt to let
+     * go of the handles they use: a call waiting on a QEMU that does not answer never does.
+     */
+    static final Duration STOP_OWNER_WITHIN = Duration.ofSeconds(5);
+    static final Duration RELEASE_WITHIN = Duration.ofSeconds(5);
 
     private final String alias;
     private final String uri;
@@ -68,8 +81,10 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
     private final OwnerExecutor owner;
     private final HostBean hostBean;
     private final Statistics statistics;
-    /** The calls that may hang on one domain's QEMU, run beside the owner (see {@link LateCalls}). */
+    /** The calls that may hang on one domain's QEMU, run beside the owner (see {@link LateCalls}): the bulk statistics. */
     private final LateCalls lateCalls;
+    /** The same for the owner's questions to one domain's QEMU monitor ({@code query-cpus-fast}). */
+    private final LateCalls qemuCalls;
     private final DomainRegistry registry;
     private final PlacementLook placement;
     private final Reconnects reconnects = new Reconnects();
@@ -102,11 +117,13 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
         this.owner = new OwnerExecutor("vcpu-agent-" + (alias == null ? "owner" : alias));
         this.hostBean = new HostBean(hostName, () -> status, this::domainCount, this::lookNowForJmx);
         this.statistics = new Statistics(uri);
-        this.lateCalls = new LateCalls("vcpu-agent-" + (alias == null ? "" : alias + "-") + "calls");
+        String helpers = "vcpu-agent-" + (alias == null ? "" : alias + "-");
+        this.lateCalls = new LateCalls(helpers + "calls", BULK_UNANSWERED);
+        this.qemuCalls = new LateCalls(helpers + "qemu", QEMU_UNANSWERED);
         this.placement = new PlacementLook(uri, reservedCpus, hostBean);
         PlacementDesk desk = new PlacementDesk(placement::snapshot);
         hostBean.servePlacement(placement::snapshot);
-        this.registry = new DomainRegistry(mbeanServer, alias, this::host, statistics.cache(), owner,
+        this.registry = new DomainRegistry(mbeanServer, alias, this::host, statistics.cache(), owner, qemuCalls,
                 this::lookSoon, hostBean, desk);
     }
 
@@ -358,7 +375,7 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
         followPendingUnplugs();
         if (snapshotsDue) {
             // While a call of ours waits on some domain's QEMU, each snapshot asks libvirt whose QEMU it is.
-            registry.takeSnapshots(lateCalls.unanswered() > 0);
+            registry.takeSnapshots(lateCalls.unanswered() + qemuCalls.unanswered() > 0);
         }
     }
 
@@ -461,27 +478,61 @@ final class ConnectionOwner implements AutoCloseable, SnapshotSource {
 
     /**
      * Stops the owner, then, as the state's owner from then on, unregisters every bean of this connection and
-     * closes it.
+     * closes it. A handle is freed only once no call uses it, and a call waiting on a QEMU that does not answer never
+     * ends: the freeing runs on a thread of its own, waited for {@link #RELEASE_WITHIN}, and what is still in libvirt
+     * then is logged and left to the process's end.
      */
     @Override
     public void close() {
         closed = true;
-        if (!owner.stop(Duration.ofSeconds(10))) {
-            LOG.warn("the owner thread of {} is still in a libvirt call; closing its connection under it", uri);
+        if (!owner.stop(STOP_OWNER_WITHIN)) {
+            LOG.warn("the owner thread of {} is still in a libvirt call after {} s ({}); closing its connection "
+                    + "under it", uri, STOP_OWNER_WITHIN.toSeconds(), owner.where());
         }
-        registry.close();
         lateCalls.close();
-        Connection c = connection;
-        connection = null;
-        if (c != null) {
-            c.close();
-        }
+        qemuCalls.close();
         try {
             if (mbeanServer.isRegistered(hostName)) {
                 mbeanServer.unregisterMBean(hostName);
             }
         } catch (JMException e) {
             LOG.warn("cannot unregister {}: {}", hostName, e.toString());
+        }
+        List<String> held = registry.heldDomains();
+        Releaser releaser = new Releaser();
+        Thread t = new NamedDaemonThreads(owner.name() + "-closing").newThread(releaser);
+        t.start();
+        try {
+            t.join(RELEASE_WITHIN.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            List<LateCalls.Unanswered> waiting = new java.util.ArrayList<>(lateCalls.stillWaiting());
+            waiting.addAll(qemuCalls.stillWaiting());
+            LOG.warn("stopping {}: libvirt calls still wait after {} s and are abandoned: {}; domains whose QEMU keeps "
+                    + "libvirt's calls waiting: {}; left unfinished: {} (the process ends without it)", uri,
+                    RELEASE_WITHIN.toSeconds(), waiting.isEmpty() ? "none of the owner's (a JMX caller's call holds "
+                    + "the handle)" : waiting, held.isEmpty() ? "none known" : String.join("; ", held),
+                    releaser.step);
+        }
+    }
+
+    /** Unregisters the domain beans, then frees the domain handles and closes the connection; on its own thread. */
+    private final class Releaser implements Runnable {
+        /** What it does now, read by the closing thread when it gives up waiting. */
+        volatile String step = "unregistering the domain beans";
+
+        @Override
+        public void run() {
+            registry.close(domain -> step = "freeing the handle of domain '" + domain + "'");
+            Connection c = connection;
+            connection = null;
+            if (c != null) {
+                step = "closing the connection to " + uri;
+                c.close();
+            }
+            step = "nothing";
         }
     }
 }

@@ -2,6 +2,7 @@ package org.vcpuagent.agent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vcpuagent.domain.BoundedCalls;
 import org.vcpuagent.domain.DomainCallException;
 import org.vcpuagent.domain.DomainVcpus;
 import org.vcpuagent.domain.Look;
@@ -55,6 +56,7 @@ final class DomainRegistry implements AutoCloseable {
     private final Supplier<HostInfo> host;
     private final StatsCache stats;
     private final OwnerThread owner;
+    private final BoundedCalls qemuCalls;
     private final Runnable onDomainGone;
     private final HostBean announcer;
     /** Shared by the connection's domain beans, so that their placements are made one at a time. */
@@ -70,11 +72,14 @@ final class DomainRegistry implements AutoCloseable {
 
     /**
      * @param connectionAlias the alias in the beans' ObjectNames, or null with a single connection
+     * @param qemuCalls       where the owner asks the domains' QEMU (see {@link DomainVcpus})
      * @param onDomainGone    called on any thread when a call finds a domain gone
      */
     DomainRegistry(MBeanServer mbeanServer, String connectionAlias, Supplier<HostInfo> host, StatsCache stats,
-                   OwnerThread owner, Runnable onDomainGone, HostBean announcer, PlacementDesk desk) {
+                   OwnerThread owner, BoundedCalls qemuCalls, Runnable onDomainGone, HostBean announcer,
+                   PlacementDesk desk) {
         this.desk = desk;
+        this.qemuCalls = qemuCalls;
         this.mbeanServer = mbeanServer;
         this.connectionAlias = connectionAlias;
         this.host = host;
@@ -122,7 +127,7 @@ final class DomainRegistry implements AutoCloseable {
 
     private boolean register(Domain d) {
         DomainVcpuBean bean = new DomainVcpuBean(d.name(), d.uuid(), connectionAlias, host, onDomainGone);
-        DomainVcpus vcpus = new DomainVcpus(d, host, stats, owner, new SnapshotOnChange(d.uuid(), bean));
+        DomainVcpus vcpus = new DomainVcpus(d, host, stats, owner, qemuCalls, new SnapshotOnChange(d.uuid(), bean));
         bean.serve(vcpus);
         bean.servePlacement(desk);
         try {
@@ -148,9 +153,17 @@ final class DomainRegistry implements AutoCloseable {
     }
 
     void remove(String uuid) {
+        Entry e = unregister(uuid);
+        if (e != null) {
+            e.vcpus().close();
+        }
+    }
+
+    /** Withdraws the domain's beans and forgets it; its handle is the caller's to free. */
+    private Entry unregister(String uuid) {
         Entry e = byUuid.remove(uuid);
         if (e == null) {
-            return;
+            return null;
         }
         publish();
         e.vcpuBeans().close();
@@ -159,9 +172,9 @@ final class DomainRegistry implements AutoCloseable {
         } catch (JMException ex) {
             LOG.warn("cannot unregister {}: {}", e.bean().objectName(), ex.toString());
         }
-        e.vcpus().close();
         LOG.debug("domain {} went away: unregistered {}", e.bean().getName(), e.bean().objectName());
         announcer.domainChanged(false, e.bean().getName(), e.bean().objectName());
+        return e;
     }
 
     /** Whether every domain's snapshot is due to be taken again (see {@link #SNAPSHOT_MIN_INTERVAL_NANOS}). */
@@ -299,8 +312,42 @@ final class DomainRegistry implements AutoCloseable {
 
     @Override
     public void close() {
+        close(name -> {
+        });
+    }
+
+    /**
+     * Withdraws every bean first, then frees the domains' handles, each once no call uses it: a call that waits on a
+     * QEMU that does not answer keeps its handle, and the beans are gone by then all the same.
+     *
+     * @param freeing told the name of each domain whose handle is freed next
+     */
+    void close(java.util.function.Consumer<String> freeing) {
+        List<DomainVcpus> handles = new ArrayList<>();
         for (String uuid : new ArrayList<>(byUuid.keySet())) {
-            remove(uuid);
+            Entry e = unregister(uuid);
+            if (e != null) {
+                handles.add(e.vcpus());
+            }
         }
+        for (DomainVcpus d : handles) {
+            freeing.accept(d.name());
+            d.close();
+        }
+    }
+
+    /**
+     * The registered domains whose QEMU keeps libvirt's calls waiting, each with why, as the owner last found. For
+     * the closing thread once the owner has stopped.
+     */
+    List<String> heldDomains() {
+        List<String> out = new ArrayList<>();
+        for (DomainVcpus d : published) {
+            String why = d.heldReason();
+            if (why != null) {
+                out.add(d.name() + " (" + why + ")");
+            }
+        }
+        return out;
     }
 }

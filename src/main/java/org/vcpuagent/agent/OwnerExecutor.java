@@ -143,4 +143,22 @@ final class OwnerExecutor implements OwnerThread, AutoCloseable {
     public void close() {
         stop(Duration.ofSeconds(10));
     }
+
+    String name() {
+        return name;
+    }
+
+    /** Where the owner thread is now, its innermost frame of the agent's own code: for the log of a stop that waits. */
+    String where() {
+        Thread t = thread;
+        if (t == null) {
+            return "not started";
+        }
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getClassName().startsWith("org.vcpuagent.")) {
+                return "in " + f;
+            }
+        }
+        return "state " + t.getState();
+    }
 }

@@ -142,8 +142,8 @@ final class PlacementLook {
 
     /**
      * Each read alone: a driver without emulator pinning or IOThreads (Xen) still has vCPU pins. The IOThreads
-     * of a domain whose QEMU keeps calls waiting stay as last read: libvirt asks QEMU for them, under the job the
-     * waiting call holds, so the owner would wait libvirt's 30 s for nothing.
+     * of a domain whose QEMU keeps calls waiting or does not answer in time stay as last read: libvirt asks QEMU for
+     * them under the domain's job, so they are asked beside the owner, which waits a bounded time.
      *
      * @param known what an earlier look read of the domain, or null: its guest cells' memory bindings are kept,
      *              since a running domain's {@code <memnode>}s cannot change (libvirt changes them only in the
@@ -158,14 +158,11 @@ final class PlacementLook {
         } catch (DomainCallException e) {
             LOG.debug("emulator pin of {}: {}", d.name(), e.getMessage());
         }
-        if (d.qemuLate()) {
-            io = known == null ? Map.of() : known.ioThreads();
-        } else {
-            try {
-                io = d.ioThreads();
-            } catch (DomainCallException e) {
-                LOG.debug("IOThreads of {}: {}", d.name(), e.getMessage());
-            }
+        try {
+            Map<Integer, CpuMap> lastRead = known == null ? Map.of() : known.ioThreads();
+            io = d.ioThreadsUnlessHeld().orElse(lastRead);
+        } catch (DomainCallException e) {
+            LOG.debug("IOThreads of {}: {}", d.name(), e.getMessage());
         }
         try {
             memory = NumaBinding.of(d.numaTune());

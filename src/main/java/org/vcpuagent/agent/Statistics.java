@@ -38,6 +38,8 @@ final class Statistics {
      * than libvirt's own wait for a domain's job (30 s), which a call stuck on one domain's QEMU holds.
      */
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(2);
+    /** The bulk call, as the log names it when it is still unanswered as the agent stops. */
+    static final String CALL = "virConnectGetAllDomainStats (the vCPU statistics of every domain)";
     /** Statistics younger than one tick serve a look as they are. */
     private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(ConnectionOwner.TICK.toMillis());
 
@@ -86,8 +88,9 @@ final class Statistics {
         Map<String, DomainVcpuStats> all;
         long askedAt = System.nanoTime();
         try {
-            Optional<Map<String, DomainVcpuStats>> answer = late.call(() -> DomainStatsReader.allActiveWithoutWaiting(c),
-                    ANSWER_WITHIN, a -> owner.post(() -> lateAnswer(a, askedAt)));
+            Optional<Map<String, DomainVcpuStats>> answer = late.call(CALL,
+                    () -> DomainStatsReader.allActiveWithoutWaiting(c), ANSWER_WITHIN,
+                    a -> a.ifPresent(stats -> owner.post(() -> lateAnswer(stats, askedAt))));
             if (answer.isEmpty()) {
                 domainsRead = null;
                 return List.of();

@@ -1,11 +1,9 @@
 package org.vcpuagent.domain;
 
 import org.vcpuagent.model.CpuMap;
-import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuInfo;
 
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The questions change detection asks about one domain. {@link LibvirtDomain} asks libvirt and QEMU; a unit
@@ -24,6 +22,6 @@ interface DomainCalls {
 
     List<CpuMap> pins(int mapLength);
 
-    /** QEMU's own vCPUs; empty when QEMU cannot be asked. */
-    Optional<List<QemuVcpu>> qemuVcpus();
+    /** QEMU's own vCPUs, or why they are missing: QEMU cannot be asked, or does not answer in time. */
+    QemuAnswer qemuVcpus();
 }

@@ -4,6 +4,7 @@ import org.vcpuagent.domain.kernel.KernelRead;
 import org.vcpuagent.domain.kernel.KernelVcpu;
 import org.vcpuagent.domain.kernel.ThreadMapBuilder;
 import org.vcpuagent.libvirt.Domain;
+import org.vcpuagent.libvirt.DomainControl;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.HostInfo;
@@ -56,7 +57,13 @@ public final class DomainVcpus implements AutoCloseable {
      */
     public DomainVcpus(Domain domain, Supplier<HostInfo> host, StatsCache stats, OwnerThread owner,
                        VcpuChangeListener listener) {
-        this.domain = new LibvirtDomain(domain);
+        this(domain, host, stats, owner, BoundedCalls.ON_CALLER, listener);
+    }
+
+    /** @param qemuCalls where the owner asks the domain's QEMU, so that a QEMU that does not answer holds no owner */
+    public DomainVcpus(Domain domain, Supplier<HostInfo> host, StatsCache stats, OwnerThread owner,
+                       BoundedCalls qemuCalls, VcpuChangeListener listener) {
+        this.domain = new LibvirtDomain(domain, qemuCalls);
         this.host = host;
         this.stats = stats;
         this.owner = owner;
@@ -132,7 +139,7 @@ public final class DomainVcpus implements AutoCloseable {
                     return null;
                 });
             }
-            return floored(StatisticsRows.of(domain, watch.view(), h));
+            return floored(StatisticsRows.of(domain, stats.get(domain.uuid()), watch.view(), h));
         }
         List<VcpuReading> rows = new ArrayList<>(infos.size());
         for (VcpuInfo v : infos) {
@@ -234,6 +241,8 @@ public final class DomainVcpus implements AutoCloseable {
             throw new IllegalArgumentException("vCPU count " + count + " is not allowed for domain '" + name()
                     + "': give a number from 1 to " + max + " (MaxVcpus)");
         }
+        String change = "set the vCPU count of domain '" + name() + "' to " + count;
+        refuseIfHeld(change);
         VcpuView v = watch.view();
         if (v.isStale()) {
             throw new IllegalStateException("the vCPU count of domain '" + name() + "' cannot be changed now: "
@@ -244,7 +253,10 @@ public final class DomainVcpus implements AutoCloseable {
         try {
             domain.setVcpus(count, persistent);
         } catch (DomainCallException e) {
-            if (!LibvirtDomain.isTimeout(e) || count >= before) {
+            if (LibvirtDomain.isJobWaitTimeout(e)) {
+                throw heldMeanwhile(change, e);
+            }
+            if (!LibvirtDomain.isUnplugTimeout(e) || count >= before) {
                 throw e;
             }
             long answeredAt = System.nanoTime();
@@ -266,7 +278,8 @@ public final class DomainVcpus implements AutoCloseable {
 
     /** Pins an online vCPU (the caller has checked the number and the map against the host). */
     public void pinVcpu(int vcpu, CpuMap cpus) {
-        domain.pinVcpu(vcpu, cpus.toBytes(host.get().mapLength()));
+        byte[] map = cpus.toBytes(host.get().mapLength());
+        change("pin vCPU " + vcpu + " of domain '" + name() + "'", () -> domain.pinVcpu(vcpu, map));
         owner.await("announce the new pinning of domain '" + name() + "'", () -> {
             watch.pinsChanged();
             return null;
@@ -274,7 +287,8 @@ public final class DomainVcpus implements AutoCloseable {
     }
 
     public void pinEmulator(CpuMap cpus) {
-        domain.pinEmulator(cpus.toBytes(host.get().mapLength()));
+        byte[] map = cpus.toBytes(host.get().mapLength());
+        change("pin the emulator threads of domain '" + name() + "'", () -> domain.pinEmulator(map));
     }
 
     // --- placement: IOThreads, NUMA tuning, persistent pins (each a libvirt call on the calling thread) ---
@@ -300,8 +314,18 @@ public final class DomainVcpus implements AutoCloseable {
         return domain.ioThreads();
     }
 
+    /**
+     * Each IOThread's affinity, for the owner's looks: libvirt asks QEMU for them under the domain's job, so the owner
+     * waits a bounded time. Empty when QEMU is not asked (it keeps calls waiting, or a question to it is out) or does
+     * not answer in time; owner thread.
+     */
+    public Optional<Map<Integer, CpuMap>> ioThreadsUnlessHeld() {
+        return domain.ioThreadsBounded();
+    }
+
     public void pinIoThread(int id, CpuMap cpus) {
-        domain.pinIoThread(id, cpus.toBytes(host.get().mapLength()));
+        byte[] map = cpus.toBytes(host.get().mapLength());
+        change("pin IOThread " + id + " of domain '" + name() + "'", () -> domain.pinIoThread(id, map));
     }
 
     public NumaTune numaTune() {
@@ -320,7 +344,8 @@ public final class DomainVcpus implements AutoCloseable {
      */
     public void pinVcpu(int vcpu, CpuMap cpus, boolean persistent) {
         checkPersistent(persistent, "vCPU " + vcpu);
-        domain.pinVcpu(vcpu, cpus.toBytes(host.get().mapLength()), persistent);
+        byte[] map = cpus.toBytes(host.get().mapLength());
+        change("pin vCPU " + vcpu + " of domain '" + name() + "'", () -> domain.pinVcpu(vcpu, map, persistent));
         owner.await("announce the new pinning of domain '" + name() + "'", () -> {
             watch.pinsChanged();
             return null;
@@ -329,13 +354,53 @@ public final class DomainVcpus implements AutoCloseable {
 
     public void pinEmulator(CpuMap cpus, boolean persistent) {
         checkPersistent(persistent, "the emulator threads");
-        domain.pinEmulator(cpus.toBytes(host.get().mapLength()), persistent);
+        byte[] map = cpus.toBytes(host.get().mapLength());
+        change("pin the emulator threads of domain '" + name() + "'", () -> domain.pinEmulator(map, persistent));
     }
 
     /** Pins IOThread {@code id} live and, with {@code persistent}, in the persistent configuration too. */
     public void pinIoThread(int id, CpuMap cpus, boolean persistent) {
         checkPersistent(persistent, "IOThread " + id);
-        domain.pinIoThread(id, cpus.toBytes(host.get().mapLength()), persistent);
+        byte[] map = cpus.toBytes(host.get().mapLength());
+        change("pin IOThread " + id + " of domain '" + name() + "'", () -> domain.pinIoThread(id, map, persistent));
+    }
+
+    /** A change made on the calling thread, unless the domain is held; libvirt's wait for a held job said plainly. */
+    private void change(String what, Runnable call) {
+        refuseIfHeld(what);
+        try {
+            call.run();
+        } catch (DomainCallException e) {
+            throw LibvirtDomain.isJobWaitTimeout(e) ? heldMeanwhile(what, e) : e;
+        }
+    }
+
+    /**
+     * Refuses a change while the domain's QEMU keeps libvirt's calls waiting, asked now of libvirt's control info
+     * (which takes neither the domain's job nor QEMU), or while the owner's question to QEMU is unanswered: the
+     * change needs the job, which the waiting call holds, and would only fail after libvirt's 30 s wait for it.
+     */
+    private void refuseIfHeld(String change) {
+        String why = qemuLateness(Lateness::ofQemuForChanges);
+        if (why == null) {
+            why = domain.qemuUnanswered();
+        }
+        if (why != null) {
+            throw new IllegalStateException("cannot " + change + ": the domain is held, nothing was changed. " + why
+                    + ". A change needs the domain's job, which the waiting call holds, so libvirt would refuse it "
+                    + "after waiting 30 s. See what holds it (virsh domcontrol " + name() + "; virsh domjobinfo "
+                    + name() + "; whether its QEMU process is stopped or stuck in the kernel, state T or D in "
+                    + "/proc/PID/stat) and try again once the domain's vCPU beans show StatsStale false");
+        }
+    }
+
+    /** libvirt gave up waiting for the domain's job, which another call (or a save, dump, migration) holds. */
+    private DomainCallException heldMeanwhile(String change, DomainCallException e) {
+        return new DomainCallException(e.kind(), e.libvirtCode(), "cannot " + change + ": libvirt waited 30 s for the "
+                + "domain's job, which another call holds, and gave up; nothing was changed (libvirt: "
+                + LibvirtDomain.libvirtMessage(e) + "). See what holds it (virsh domjobinfo " + name()
+                + " shows a save, dump, migration or backup job, which virsh domjobabort " + name() + " ends; virsh "
+                + "domcontrol " + name() + " shows a call waiting for QEMU) and try again once it has ended", e);
     }
 
     private void checkPersistent(boolean persistent, String what) {
@@ -378,9 +443,11 @@ public final class DomainVcpus implements AutoCloseable {
      */
     public VcpuSnapshot publishSnapshot(boolean askWhoseQemuHangs) {
         long now = System.nanoTime();
-        if (askWhoseQemuHangs || qemuLate != null || now - qemuAskedAt >= Lateness.ASK_QEMU_EVERY_NANOS) {
+        if (askWhoseQemuHangs || qemuLate != null || domain.qemuUnanswered() != null
+                || now - qemuAskedAt >= Lateness.ASK_QEMU_EVERY_NANOS) {
             qemuAskedAt = now;
-            qemuLate = qemuLateness();
+            qemuLate = qemuLateness(Lateness::ofQemu);
+            domain.qemuKeepsWaiting(qemuLate);
         }
         List<VcpuReading> rows = vcpus();
         VcpuView v = watch.view();
@@ -394,10 +461,10 @@ public final class DomainVcpus implements AutoCloseable {
         return next;
     }
 
-    /** A driver without control info (the test driver) has no QEMU to wait for. */
-    private String qemuLateness() {
+    /** A driver without control info (the test driver) has no QEMU to wait for. Any thread. */
+    private String qemuLateness(java.util.function.Function<DomainControl, String> reading) {
         try {
-            return Lateness.ofQemu(domain.control());
+            return reading.apply(domain.control());
         } catch (DomainCallException e) {
             if (e.kind() != DomainCallException.Kind.REFUSED) {
                 throw e;
@@ -408,15 +475,24 @@ public final class DomainVcpus implements AutoCloseable {
 
     /** Why this snapshot's figures are late or partial; null when they are not. */
     private String lateReason() {
-        return qemuLate != null ? qemuLate : Lateness.ofStatistics(stats.ageMillis());
+        if (qemuLate != null) {
+            return qemuLate;
+        }
+        String unanswered = domain.qemuUnanswered();
+        if (unanswered != null) {
+            return unanswered;
+        }
+        String notAsked = domain.qemuVcpusNotAsked();
+        return notAsked != null ? notAsked : Lateness.ofStatistics(stats.ageMillis());
     }
 
     /**
-     * Whether this domain's QEMU keeps a call waiting, as the last snapshot found: calls that need its job or its
-     * QEMU (IOThreads, QEMU's own vCPU list) would wait for libvirt's 30 s, so the owner does not make them.
+     * Why this domain's QEMU keeps libvirt's calls waiting, as the owner last found (libvirt's control info, or its
+     * question to QEMU unanswered); null when neither. Any thread.
      */
-    public boolean qemuLate() {
-        return qemuLate != null;
+    public String heldReason() {
+        String known = domain.qemuKeepsWaitingReason();
+        return known != null ? known : domain.qemuUnanswered();
     }
 
     /** Whether the owner's tick should look at this domain: an unplug is pending or libvirt is stale. */

@@ -221,12 +221,15 @@ final class KernelVcpus {
         if (lastProven != null && m.isSubsetOf(lastProven)) {
             return null;
         }
-        Optional<List<QemuVcpu>> qemu = domain.qemuVcpus();
-        if (qemu.isEmpty()) {
+        QemuAnswer qemu = domain.qemuVcpus();
+        if (qemu.isLate()) {
+            return "libvirt is stale and QEMU does not answer which threads are its vCPUs: " + qemu.late();
+        }
+        if (!qemu.answered()) {
             return "libvirt is stale and QEMU cannot be asked which threads are its vCPUs";
         }
         Map<Integer, Long> inQemu = new HashMap<>();
-        qemu.get().forEach(q -> inQemu.put(q.cpuIndex(), q.threadId()));
+        qemu.vcpus().forEach(q -> inQemu.put(q.cpuIndex(), q.threadId()));
         Map<Integer, Long> inMap = new HashMap<>();
         m.threads().forEach(t -> inMap.put(t.vcpu(), (long) t.tid()));
         return inQemu.equals(inMap) ? null : "libvirt is stale, and QEMU's vCPU threads " + inQemu

@@ -39,6 +39,15 @@ public final class Lateness {
         return null;
     }
 
+    /**
+     * Why a change would wait libvirt's 30 s for the domain's job: a call has held it waiting for QEMU that long (see
+     * {@link #ofQemu}); null otherwise. The control info's error state does not count: libvirt shows it for a moment
+     * while a domain is being destroyed, and a change then gets libvirt's own answer at once.
+     */
+    static String ofQemuForChanges(DomainControl c) {
+        return c.state() == DomainControl.OCCUPIED ? ofQemu(c) : null;
+    }
+
     /** Why the bulk statistics are late; null while they are younger than {@link #STALE_AFTER_MILLIS}. */
     static String ofStatistics(long ageMillis) {
         return ageMillis > STALE_AFTER_MILLIS ? "libvirt's bulk statistics have not answered for " + ageMillis / 1000

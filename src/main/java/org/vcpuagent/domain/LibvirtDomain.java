@@ -9,7 +9,6 @@ import org.vcpuagent.libvirt.QemuMonitor;
 import org.vcpuagent.model.CpuMap;
 import org.vcpuagent.model.DomainVcpuStats;
 import org.vcpuagent.model.NumaTune;
-import org.vcpuagent.model.QemuVcpu;
 import org.vcpuagent.model.VcpuInfo;
 
 import java.util.List;
@@ -23,12 +22,21 @@ import java.util.function.Supplier;
  */
 final class LibvirtDomain implements DomainCalls, AutoCloseable {
 
+    /** libvirt's {@code virErrorDomain} values that tell its timeouts apart. */
+    private static final int VIR_FROM_NONE = 0;
+    private static final int VIR_FROM_QEMU = 10;
+
     private final Domain domain;
+    private final QemuQuestions qemu;
+    /** Why the domain's QEMU is known to keep calls waiting, as the owner last found; null when it answers. */
+    private volatile String qemuKeepsWaiting;
     /** The live maximum cannot change while the domain runs: read once, by whichever thread asks first. */
     private volatile int maxVcpus = -1;
 
-    LibvirtDomain(Domain domain) {
+    /** @param calls where the owner's questions to QEMU run, so that a QEMU that does not answer holds no owner */
+    LibvirtDomain(Domain domain, BoundedCalls calls) {
         this.domain = domain;
+        this.qemu = new QemuQuestions(domain.name(), calls);
     }
 
     @Override
@@ -128,16 +136,41 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
         return ask(() -> DomainStatsReader.of(domain));
     }
 
+    /** On the owner thread: not asked while QEMU is known to keep calls waiting or a question is still out. */
     @Override
-    public Optional<List<QemuVcpu>> qemuVcpus() {
+    public QemuAnswer qemuVcpus() {
         if (!QemuMonitor.isAvailable()) {
-            return Optional.empty();
+            return QemuAnswer.UNAVAILABLE;
         }
-        try {
-            return Optional.of(QemuMonitor.queryCpusFast(domain));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        return qemu.vcpus(() -> QemuMonitor.queryCpusFast(domain), qemuKeepsWaiting);
+    }
+
+    /**
+     * The IOThreads asked by the owner: libvirt takes the domain's job and asks QEMU. Empty when not asked (a question
+     * to QEMU is out, or QEMU is known to keep calls waiting) or not answered in time.
+     */
+    Optional<Map<Integer, CpuMap>> ioThreadsBounded() {
+        return qemu.other("virDomainGetIOThreadInfo", this::ioThreads, qemuKeepsWaiting);
+    }
+
+    /** What the owner found of whether QEMU keeps calls waiting (libvirt's control info): null when it answers. */
+    void qemuKeepsWaiting(String reason) {
+        qemuKeepsWaiting = reason;
+    }
+
+    /** As the owner last found; null when QEMU answers. Any thread. */
+    String qemuKeepsWaitingReason() {
+        return qemuKeepsWaiting;
+    }
+
+    /** Why QEMU was not asked for its vCPUs when the owner wanted them (no room); null when it was. Any thread. */
+    String qemuVcpusNotAsked() {
+        return qemu.vcpusNotAsked();
+    }
+
+    /** Why the owner's question to QEMU is unanswered; null when none is out. Any thread. */
+    String qemuUnanswered() {
+        return qemu.unanswered();
     }
 
     private void run(Runnable call) {
@@ -176,8 +209,25 @@ final class LibvirtDomain implements DomainCalls, AutoCloseable {
                 : e.getMessage();
     }
 
-    static boolean isTimeout(DomainCallException e) {
-        return e.libvirtCode() == LibvirtException.ERR_OPERATION_TIMEOUT;
+    /**
+     * libvirt timed out on a vCPU unplug it had started (the QEMU driver's own timeout), as opposed to its wait for
+     * the domain's job ({@link #isJobWaitTimeout}): both have the same code, and only the error domain tells them
+     * apart without reading libvirt's translated message.
+     */
+    static boolean isUnplugTimeout(DomainCallException e) {
+        return e.libvirtCode() == LibvirtException.ERR_OPERATION_TIMEOUT && errorDomain(e) == VIR_FROM_QEMU;
+    }
+
+    /**
+     * libvirt gave up waiting 30 s for the domain's job ("cannot acquire state change lock"), raised by libvirt's
+     * shared job code (error domain {@code VIR_FROM_NONE}): nothing was done.
+     */
+    static boolean isJobWaitTimeout(DomainCallException e) {
+        return e.libvirtCode() == LibvirtException.ERR_OPERATION_TIMEOUT && errorDomain(e) == VIR_FROM_NONE;
+    }
+
+    private static int errorDomain(DomainCallException e) {
+        return e.getCause() instanceof LibvirtException l ? l.getErrorDomain() : -1;
     }
 
     @Override

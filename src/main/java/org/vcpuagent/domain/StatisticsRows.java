@@ -8,6 +8,7 @@ import org.vcpuagent.model.VcpuStats;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,8 +20,12 @@ final class StatisticsRows {
     private StatisticsRows() {
     }
 
-    static List<VcpuReading> of(LibvirtDomain domain, VcpuView view, HostInfo h) {
-        DomainVcpuStats stats = domain.statistics();
+    /**
+     * @param cached the domain's last bulk statistics; asked of libvirt for this domain alone when there are none,
+     *               a call that waits for the domain's job and QEMU
+     */
+    static List<VcpuReading> of(LibvirtDomain domain, Optional<DomainVcpuStats> cached, VcpuView view, HostInfo h) {
+        DomainVcpuStats stats = cached.orElseGet(domain::statistics);
         Set<Integer> inQemu = view.qemuVcpus();
         int libvirtCurrent = stats.current() == null ? domain.maxVcpus() : stats.current();
         List<CpuMap> pins = pinsOrEmpty(domain, h);

@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -33,6 +32,8 @@ final class VcpuWatch {
     static final Duration SETTLE_QUIET = Duration.ofSeconds(3);
     /** ... or when it has been pending this long, whatever the count does. */
     static final Duration SETTLE_LIMIT = Duration.ofMinutes(2);
+    /** What {@link #qemuCountOrLibvirt()} gives while QEMU does not answer in time. */
+    private static final int QEMU_LATE = -1;
 
     private final DomainCalls domain;
     private final Supplier<HostInfo> host;
@@ -66,7 +67,10 @@ final class VcpuWatch {
         if (needsFollowing()) {
             follow();
         } else {
-            observeCount(countFor(depth));
+            TimedCount seen = countFor(depth);
+            if (seen != null) {
+                observeCount(seen);
+            }
         }
         if (depth == Look.THOROUGH || view.pins() == null) {
             observePins(domain.pins(host.get().mapLength()));
@@ -75,7 +79,7 @@ final class VcpuWatch {
 
     /** After a count change libvirt made: the count it has now. */
     int countChangeMade(long answeredAt) {
-        int seen = qemuCountOrLibvirt();
+        int seen = qemuCountOrLibvirtWhenLate();
         observeCount(new TimedCount(seen, answeredAt));
         return seen;
     }
@@ -88,7 +92,7 @@ final class VcpuWatch {
         Instant now = clock.instant();
         markStale("the unplug from " + from + " to " + target + " vCPUs timed out in libvirt at " + now
                 + " (" + libvirtMessage + ")");
-        int seen = qemuCountOrLibvirt();
+        int seen = qemuCountOrLibvirtWhenLate();
         publish(view.withPending(new PendingUnplug(from, target, now, seen, now)));
         String message = "unplug pending, not failed: libvirt stopped waiting for domain '" + domain.name()
                 + "' to release vCPUs (" + libvirtMessage + "). The count is " + seen
@@ -118,7 +122,8 @@ final class VcpuWatch {
      * A thorough look asks virDomainGetVcpus (which fails once libvirt is stale), then the count. A quick
      * look takes vcpu.current from the connection's last bulk statistics and asks virDomainGetVcpus only when
      * they show a vCPU without CPU time, the mark of a vCPU thread libvirt lost. Without vCPU statistics
-     * (libvirt's test driver) a quick look asks the count alone.
+     * (libvirt's test driver) a quick look asks the count alone. Null while libvirt is stale and QEMU does not
+     * answer in time: nothing is concluded from a question left unanswered.
      */
     private TimedCount countFor(Look depth) {
         StatsCache.Reading cached = depth == Look.THOROUGH ? null
@@ -130,7 +135,8 @@ final class VcpuWatch {
             return new TimedCount(cached.stats().current(), cached.askedAtNanos());
         }
         long askedAt = System.nanoTime();
-        return new TimedCount(qemuCountOrLibvirt(), askedAt);
+        int seen = qemuCountOrLibvirt();
+        return seen == QEMU_LATE ? null : new TimedCount(seen, askedAt);
     }
 
     private void observeCount(TimedCount seen) {
@@ -161,17 +167,29 @@ final class VcpuWatch {
         }
     }
 
-    /** QEMU's count while libvirt is stale and QEMU answers (recorded in the view); libvirt's otherwise. */
+    /**
+     * QEMU's count while libvirt is stale and QEMU answers (recorded in the view); libvirt's when QEMU cannot be
+     * asked or libvirt is trusted; {@link #QEMU_LATE} while QEMU does not answer in time, the view left as it was.
+     */
     private int qemuCountOrLibvirt() {
         if (view.isStale()) {
-            Optional<List<QemuVcpu>> qemu = domain.qemuVcpus();
-            publish(view.withQemuVcpus(qemu.map(l -> l.stream().map(QemuVcpu::cpuIndex)
-                    .collect(Collectors.toSet())).orElse(null)));
-            if (qemu.isPresent()) {
-                return qemu.get().size();
+            QemuAnswer qemu = domain.qemuVcpus();
+            if (qemu.isLate()) {
+                return QEMU_LATE;
+            }
+            publish(view.withQemuVcpus(qemu.answered() ? qemu.vcpus().stream().map(QemuVcpu::cpuIndex)
+                    .collect(Collectors.toSet()) : null));
+            if (qemu.answered()) {
+                return qemu.vcpus().size();
             }
         }
         return domain.vcpuCount();
+    }
+
+    /** As {@link #qemuCountOrLibvirt()}, with libvirt's count while QEMU does not answer: after a change libvirt made. */
+    private int qemuCountOrLibvirtWhenLate() {
+        int seen = qemuCountOrLibvirt();
+        return seen == QEMU_LATE ? domain.vcpuCount() : seen;
     }
 
     // --- libvirt gone stale, and pending unplugs ---
@@ -196,6 +214,10 @@ final class VcpuWatch {
      */
     private void follow() {
         int seen = qemuCountOrLibvirt();
+        if (seen == QEMU_LATE) {
+            // An unplug does not settle, nor libvirt regain trust, on a count nobody could read.
+            return;
+        }
         PendingUnplug p = view.pending();
         if (p == null) {
             trustLibvirtIfItAgrees(seen);

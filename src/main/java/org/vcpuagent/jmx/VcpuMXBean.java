@@ -56,8 +56,9 @@ public interface VcpuMXBean {
     @Description("Age in milliseconds of the snapshot these figures come from.")
     long getStatsAgeMillis();
 
-    @Description("Whether these figures are late or partial: the domain's QEMU keeps libvirt calls waiting, libvirt's "
-            + "bulk statistics do not answer, or the snapshot is older than 30 s. StatsStaleReason says which.")
+    @Description("Whether these figures are late or partial: the domain's QEMU keeps libvirt calls waiting or does not "
+            + "answer the agent's query-cpus-fast, libvirt's bulk statistics do not answer, or the snapshot is older "
+            + "than 30 s. StatsStaleReason says which.")
     boolean isStatsStale();
 
     @Description("Why the figures are late or partial (see StatsStale); empty while they are not.")

@@ -6,7 +6,6 @@ import org.vcpuagent.model.VcpuInfo;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A domain whose libvirt and QEMU answers the test sets: for what real libvirt cannot be made to do on demand
@@ -17,6 +16,8 @@ final class ScriptedDomain implements DomainCalls {
     int libvirtCount;
     /** QEMU's vCPU count; negative: QEMU cannot be asked. */
     int qemuCount = -1;
+    /** QEMU does not answer in time, with this reason; null: it answers. */
+    String qemuLate;
     /** virDomainGetVcpus fails, as it does once libvirt has lost a vCPU thread. */
     boolean getVcpusFails;
     final List<CpuMap> pins = new ArrayList<>();
@@ -63,15 +64,18 @@ final class ScriptedDomain implements DomainCalls {
     }
 
     @Override
-    public Optional<List<QemuVcpu>> qemuVcpus() {
+    public QemuAnswer qemuVcpus() {
         qemuQuestions++;
+        if (qemuLate != null) {
+            return QemuAnswer.late(qemuLate);
+        }
         if (qemuCount < 0) {
-            return Optional.empty();
+            return QemuAnswer.UNAVAILABLE;
         }
         List<QemuVcpu> out = new ArrayList<>();
         for (int i = 0; i < qemuCount; i++) {
             out.add(new QemuVcpu(i, 1000 + i, "/machine/unattached/device[" + i + "]"));
         }
-        return Optional.of(out);
+        return QemuAnswer.of(out);
     }
 }

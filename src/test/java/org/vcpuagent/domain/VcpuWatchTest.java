@@ -161,6 +161,40 @@ class VcpuWatchTest {
         assertEquals(1, domain.qemuQuestions - before);
     }
 
+    @Test
+    void whileQemuDoesNotAnswerAPendingUnplugNeitherSettlesNorMovesTheCountAndResumesOnceItAnswers() {
+        timedOutShrinkTo(2, 3);
+        changes.take();
+        domain.qemuLate = "QEMU has not answered query-cpus-fast for 3 s";
+        clock.advance(VcpuWatch.SETTLE_QUIET.plusSeconds(1));
+        watch.look(Look.QUICK);
+        watch.look(Look.THOROUGH);
+        assertEquals(List.of(), changes.take(), "nothing is concluded from an unanswered question");
+        assertEquals(3, watch.view().count(), "the count stays as QEMU last gave it");
+        assertNotNull(watch.view().pending(), "the unplug is still followed");
+        assertEquals(java.util.Set.of(0, 1, 2), watch.view().qemuVcpus(), "QEMU's vCPUs as it last gave them");
+
+        domain.qemuLate = null;
+        domain.qemuCount = 2;
+        watch.look(Look.QUICK);
+        assertEquals(List.of("settled at 2", "count 3 -> 2"), changes.take());
+    }
+
+    @Test
+    void aStaleLibvirtWhoseQemuDoesNotAnswerKeepsTheCountQemuLastGave() {
+        domain.getVcpusFails = true;
+        domain.qemuCount = 3;
+        watch.look(Look.THOROUGH);
+        changes.take();
+        domain.qemuLate = "QEMU has not answered query-cpus-fast for 3 s";
+        domain.libvirtCount = 4;
+        watch.look(Look.QUICK);
+        watch.look(Look.THOROUGH);
+        assertEquals(List.of(), changes.take(), "libvirt's stale count is not taken for QEMU's");
+        assertEquals(3, watch.view().count());
+        assertNotNull(watch.view().staleReason());
+    }
+
     /** libvirt timed out on a shrink from 4 to {@code target}; QEMU has removed vCPUs down to {@code qemuNow}. */
     private CountChange timedOutShrinkTo(int target, int qemuNow) {
         domain.qemuCount = qemuNow;

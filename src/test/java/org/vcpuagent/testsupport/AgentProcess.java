@@ -160,6 +160,11 @@ public final class AgentProcess implements AutoCloseable {
      * its JMX address within 30 s. Its stderr is dropped.
      */
     public static AgentProcess fromClassPath(List<String> jvmOptions, String... agentArgs) {
+        return fromClassPath(jvmOptions, null, agentArgs);
+    }
+
+    /** As {@link #fromClassPath(List, String...)}, with its stderr, where it logs, written to {@code stderr}. */
+    public static AgentProcess fromClassPath(List<String> jvmOptions, Path stderr, String... agentArgs) {
         Path stateDir;
         try {
             stateDir = newStateDir();
@@ -175,7 +180,8 @@ public final class AgentProcess implements AutoCloseable {
         cmd.add("org.vcpuagent.agent.Main");
         cmd.addAll(List.of("--jmx-port", "0", "--state-dir", stateDir.toString()));
         cmd.addAll(List.of(agentArgs));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr == null ? ProcessBuilder.Redirect.DISCARD
+                : ProcessBuilder.Redirect.to(stderr.toFile()));
         // Fewer malloc arenas: RSS then reflects what is allocated, not how many threads allocated it.
         pb.environment().put("MALLOC_ARENA_MAX", "2");
         return start(pb, Duration.ofSeconds(30), stateDir);
