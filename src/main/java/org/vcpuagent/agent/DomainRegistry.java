@@ -136,17 +136,24 @@ final class DomainRegistry implements AutoCloseable {
         } catch (DomainCallException e) {
             LOG.debug("first look at domain {} failed: {}", d.name(), e.getMessage());
         }
+        // Published before its bean is registered: whoever sees the bean then sees it counted (Host's DomainCount).
+        Entry entry = new Entry(bean, vcpus, new VcpuBeans(mbeanServer, connectionAlias, vcpus));
+        byUuid.put(d.uuid(), entry);
+        snapshot(entry);
+        if (byUuid.get(d.uuid()) != entry) {
+            return false; // gone during its first snapshot, and removed by it
+        }
+        publish();
         try {
             mbeanServer.registerMBean(bean.asMBean(), bean.objectName());
         } catch (JMException e) {
             LOG.error("cannot register the MBean of domain {}: {}", d.name(), e.toString());
+            byUuid.remove(d.uuid());
+            publish();
+            entry.vcpuBeans().close();
             vcpus.close();
             return false;
         }
-        Entry entry = new Entry(bean, vcpus, new VcpuBeans(mbeanServer, connectionAlias, vcpus));
-        byUuid.put(d.uuid(), entry);
-        snapshot(entry);
-        publish();
         LOG.debug("domain {} appeared: registered {}", d.name(), bean.objectName());
         announcer.domainChanged(true, d.name(), bean.objectName());
         return true;
